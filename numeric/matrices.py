@@ -1,0 +1,170 @@
+"""Explicit matrices of a dataset, and its singular vectors in the full space.
+
+Builders return numpy arrays: float64 for ``backend="numpy"``, object arrays
+of ``mpmath.mpf`` for ``backend="mpmath"`` (build and use those inside
+``mpmath.workdps``). Items are ordered as ``itertools.product((-1, 1),
+repeat=n1)``; that order is the column order of B, X and Y.
+
+Shapes: ``X`` (n_in, P), ``Y`` (n_out, P), ``Sx`` (n_in, n_in),
+``Syx`` (n_out, n_in).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath
+import numpy as np
+
+from numeric.backends import check_backend, compile_expr, mp_number
+from theory import symbols as s
+from theory.architectures import Module
+from theory.dataset import Dataset
+from theory.spectrum import DENSE_MODULE, Mode, derive_module_spectrum, present_modes
+
+__all__ = [
+    "Statistics", "codes", "data_matrices", "statistics", "item_basis", "ModeVectors", "mode_vectors",
+    "module_slices", "evaluate",
+]
+
+
+def codes(n1: int) -> np.ndarray:
+    """The code matrix B, shape (n1, 2**n1), entries +-1, every code once."""
+    return np.array(list(itertools.product((-1, 1), repeat=n1)), dtype=np.int64).T
+
+
+def _scalar(value: Any, backend: str) -> Any:
+    return float(value) if backend == "numpy" else mp_number(value)
+
+
+def _sqrt(value: int, backend: str) -> Any:
+    return float(np.sqrt(value)) if backend == "numpy" else mpmath.sqrt(mp_number(value))
+
+
+def _cast(a: np.ndarray, backend: str) -> np.ndarray:
+    if backend == "numpy":
+        return a.astype(np.float64)
+    out = np.empty(a.shape, dtype=object)
+    flat = a.ravel()
+    cache: dict[Any, Any] = {}
+    out.ravel()[:] = [cache.setdefault(v, mp_number(v)) for v in flat.tolist()]
+    return out
+
+
+def data_matrices(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
+    """``(X, Y)`` with the items as columns (THEORY.md section 1)."""
+    check_backend(backend)
+    B = _cast(codes(d.n1), backend)
+    eye = _cast(np.eye(d.P, dtype=np.int64), backend)
+    r = _scalar(d.r, backend)
+    S = B[list(d.selection), :]
+    X = np.vstack([B] + [r * eye] * d.k1)
+    Y = np.vstack([S] + [r * eye] * d.k2) if d.n2 + d.k2 > 0 else np.zeros((0, d.P), dtype=B.dtype)
+    return X, Y
+
+
+@dataclass(frozen=True)
+class Statistics:
+    """Dataset statistics ``Sx = X X^T / P`` (n_in, n_in), ``Syx = Y X^T / P`` (n_out, n_in)."""
+
+    dataset: Dataset
+    Sx: np.ndarray
+    Syx: np.ndarray
+    backend: str
+
+
+def statistics(d: Dataset, backend: str = "numpy") -> Statistics:
+    """Build ``Sx`` and ``Syx`` from the explicit data matrices."""
+    X, Y = data_matrices(d, backend)
+    P = _scalar(d.P, backend)
+    return Statistics(d, X @ X.T / P, Y @ X.T / P, backend)
+
+
+def item_basis(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
+    """Orthonormal item basis ``(W, Q)``: ``W[:, j] = B^T e_j / sqrt(P)``, Q its complement.
+
+    The complement is spanned by the Walsh characters ``prod_{j in T} b_j`` for
+    subsets T with ``|T| != 1``, which are orthogonal to each other and to the
+    rows of B; divided by ``sqrt(P)`` they are unit. Shapes (P, n1), (P, P - n1).
+    """
+    B = codes(d.n1)
+    subsets = [T for size in range(d.n1 + 1) if size != 1 for T in itertools.combinations(range(d.n1), size)]
+    chars = np.array([np.prod(B[list(T), :], axis=0) for T in subsets], dtype=np.int64).T
+    chars = chars.reshape(d.P, d.P - d.n1)
+    root = _sqrt(d.P, backend)
+    return _cast(B.T, backend) / root, _cast(chars, backend) / root
+
+
+def module_slices(d: Dataset, module: Module) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (into y) and column indices (into x) that a module uses."""
+    sl = d.block_slices()
+    rows = np.concatenate([np.arange(d.n_out)[sl[b]] for b in module.outputs])
+    cols = np.concatenate([np.arange(d.n_in)[sl[b]] for b in module.inputs])
+    return rows, cols
+
+
+def evaluate(expr: Any, d: Dataset, backend: str = "numpy") -> Any:
+    """Evaluate a closed form of the dataset parameters through the compiled boundary."""
+    r = _scalar(d.r, backend)
+    return compile_expr(expr, s.PARAMS, backend)(d.n1, d.n2, d.k1, d.k2, r)
+
+
+@dataclass(frozen=True)
+class ModeVectors:
+    """One mode of a module on a concrete dataset, in the module's own coordinates.
+
+    ``U`` has shape (module outputs, multiplicity), ``V`` (module inputs,
+    multiplicity); columns are orthonormal singular vectors.
+    """
+
+    mode: Mode
+    singular_value: Any
+    eigenvalue: Any
+    U: np.ndarray
+    V: np.ndarray
+
+
+def _expand(coords: dict, blocks: tuple[str, ...], d: Dataset, w: np.ndarray, feature_rows: dict, backend: str,
+            ) -> np.ndarray:
+    """Full-space vectors (one per column of w) from per-block channel coordinates."""
+    parts = []
+    for b in blocks:
+        c = evaluate(coords[b], d, backend)
+        if b in ("omega_x", "omega_y"):
+            size = d.n1 if b == "omega_x" else d.n2
+            block = _cast(np.zeros((size, w.shape[1]), dtype=np.int64), backend)
+            for col, row in enumerate(feature_rows[b]):
+                if row is not None:
+                    block[row, col] = c
+            parts.append(block)
+        else:
+            k = d.k1 if b == "gamma_x" else d.k2
+            if k == 0:
+                parts.append(_cast(np.zeros((0, w.shape[1]), dtype=np.int64), backend))
+                continue
+            root = _sqrt(k, backend)
+            parts.append(np.vstack([w * (c / root)] * k))
+    return np.vstack(parts)
+
+
+def mode_vectors(d: Dataset, module: Module = DENSE_MODULE, backend: str = "numpy") -> tuple[ModeVectors, ...]:
+    """Singular vectors of the modes present on ``d``, built from the derived closed forms."""
+    check_backend(backend)
+    spec = derive_module_spectrum(module)
+    W, Q = item_basis(d, backend)
+    unselected = [j for j in range(d.n1) if j not in d.selection]
+    out = []
+    for m in present_modes(spec, d.substitution()):
+        if m.channel == "pi3":
+            w, feats, outs = Q, [None] * Q.shape[1], [None] * Q.shape[1]
+        elif m.channel == "pi1":
+            w, feats, outs = W[:, list(d.selection)], list(d.selection), list(range(d.n2))
+        else:
+            w, feats, outs = W[:, unselected], unselected, [None] * len(unselected)
+        rows = {"omega_x": feats, "omega_y": outs}
+        V = _expand(m.right, module.inputs, d, w, rows, backend)
+        U = _expand(m.left, module.outputs, d, w, rows, backend)
+        out.append(ModeVectors(m, evaluate(m.singular_value, d, backend), evaluate(m.eigenvalue, d, backend), U, V))
+    return tuple(out)
