@@ -11,7 +11,7 @@ from __future__ import annotations
 import sympy as sp
 
 __all__ = [
-    "n1", "n2", "k1", "k2", "r", "P", "t", "tau", "eta", "a0", "a", "PARAMS",
+    "n1", "n2", "k1", "k2", "r", "P", "t", "tau", "eta", "a0", "a", "pi_m", "lam_m", "a_m", "PARAMS",
     "generic_assumptions",
 ]
 
@@ -27,6 +27,10 @@ tau = sp.Symbol("tau", positive=True)
 eta = sp.Symbol("eta", positive=True)
 a0 = sp.Symbol("a0", positive=True)
 a = sp.Function("a")
+#: Generic mode parameters: singular value pi, input eigenvalue lambda, strength a.
+pi_m = sp.Symbol("pi", positive=True)
+lam_m = sp.Symbol("lambda", positive=True)
+a_m = sp.Symbol("a", positive=True)
 
 #: The dataset parameters in the argument order used by every compiled formula.
 PARAMS: tuple[sp.Symbol, ...] = (n1, n2, k1, k2, r)

@@ -1,0 +1,25 @@
+"""One test configuration: Hypothesis profiles and markers.
+
+Profiles (choose with ``MODSPEC_PROFILE``; CI sets ``CI=true`` and gets ``ci``):
+
+* ``dev``: default for local runs, 30 examples.
+* ``ci``: derandomized (fixed seed), 25 examples, no deadline: reproducible
+  and bounded so the suite stays well inside CI's time budget.
+* ``thorough``: 500 examples, for users who want a deeper search.
+"""
+
+from __future__ import annotations
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=30, deadline=None)
+settings.register_profile(
+    "ci", max_examples=25, deadline=None, derandomize=True, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+_default = "ci" if os.environ.get("CI") else "dev"
+settings.load_profile(os.environ.get("MODSPEC_PROFILE", _default))
