@@ -9,6 +9,7 @@ float is read as the decimal it prints as, so ``0.1`` means ``1/10``).
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from numbers import Real
@@ -40,6 +41,10 @@ def _check_int(name: str, value: Any, lo: int, hi: int, why: str) -> int:
     return value
 
 
+#: Strings accepted for r: numbers, fractions and square roots (nothing that sympify could execute).
+_R_STRING = re.compile(r"^[0-9.eE+\-*/() ]*(sqrt[0-9.eE+\-*/() ]*)*$")
+
+
 def as_exact_r(value: Any) -> sp.Expr:
     """Return ``value`` as an exact, finite, non-negative sympy real number.
 
@@ -54,6 +59,8 @@ def as_exact_r(value: Any) -> sp.Expr:
         exact: sp.Expr = sp.Rational(repr(value))
     elif isinstance(value, Fraction):
         exact = sp.Rational(value.numerator, value.denominator)
+    elif isinstance(value, str) and not _R_STRING.match(value.strip()):
+        raise ValueError(f"r must be a finite real number >= 0 (digits, '/', 'sqrt(...)'); got {value!r}")
     elif isinstance(value, (int, Real, str, sp.Basic)):
         try:
             exact = sp.nsimplify(sp.sympify(value), rational=True) if isinstance(value, str) else sp.sympify(value)

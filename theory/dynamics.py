@@ -94,10 +94,6 @@ _CONTRACTIONS = {
 }
 
 
-def _weights(deep: bool) -> tuple[sp.MatrixSymbol, ...]:
-    return (_W1, _W2) if deep else (_W,)
-
-
 def _network_map(deep: bool) -> sp.MatrixExpr:
     return _W2 * _W1 if deep else _W
 
@@ -123,14 +119,17 @@ def _contract(factors: list) -> tuple[sp.Expr, list]:
 def _canonical_trace(factors: list) -> sp.Expr:
     """``tr(M)`` written as ``tr(M)`` or ``tr(M^T)`` (``tr A = tr A^T``), canonically.
 
-    The version with fewer transposed factors is kept (ties: the one that
-    prints first), so ``tr(Syx W^T)`` becomes ``tr(W Syx^T)``.
+    The version with fewer transposed factors is kept (ties: the one starting
+    with a weight, then the one that prints first), so ``tr(Syx W^T)`` becomes
+    ``tr(W Syx^T)``.
     """
     product = sp.MatMul(*factors)
     transposed = sp.MatMul(*[f.T for f in reversed(factors)])
 
-    def key(expr: sp.MatrixExpr) -> tuple[int, str]:
-        return sum(isinstance(f, sp.Transpose) for f in _factors(expr)), sp.sstr(expr)
+    def key(expr: sp.MatrixExpr) -> tuple[int, bool, str]:
+        factors = _factors(expr)
+        n_transposed = sum(isinstance(f, sp.Transpose) for f in factors)
+        return n_transposed, factors[0] not in (_W, _W1, _W2), sp.sstr(expr)
 
     return sp.Trace(min(product, transposed, key=key))
 
@@ -181,8 +180,13 @@ def _claimed_flow(deep: bool) -> dict[sp.MatrixSymbol, sp.MatrixExpr]:
     return {_W: _SYX - _W * _SX}
 
 
+@cache
 def _matrix_gradient_flow(deep: bool) -> tuple[dict[sp.MatrixSymbol, sp.MatrixExpr], Derivation]:
-    """Derive ``tau dW/dt = -dL/dW`` for every weight matrix and factor it."""
+    """Derive ``tau dW/dt = -dL/dW`` for every weight matrix and factor it.
+
+    Returns the derived right-hand sides keyed by weight matrix symbol
+    (``W1, W2`` or ``W``) and the derivation.
+    """
     loss, d = _loss_in_statistics(deep)
     flow = {}
     for weight, claimed in _claimed_flow(deep).items():
@@ -232,8 +236,13 @@ def _entrywise_check(deep: bool) -> Derivation:
 # Stage 2: reduction to the mode ODE.
 
 
-def _orthogonal_invariance(deep: bool) -> Derivation:
-    """Change bases by orthogonal U, V, R; the flow keeps its form on the mode coordinates."""
+def _orthogonal_invariance(deep: bool, flow: dict) -> Derivation:
+    """Change bases by orthogonal U, V, R; the flow keeps its form on the mode coordinates.
+
+    With ``W1 = R A1 V^T`` and ``W2 = U A2 R^T`` (shallow: ``W = U A V^T``),
+    ``R^T (tau dW1/dt) V`` must equal the flow of ``A1`` computed with
+    ``Syx -> Pi`` and ``Sx -> Lambda``, and likewise for ``U^T (tau dW2/dt) R``.
+    """
     k = sp.Symbol("k", integer=True, positive=True)
     u, v, rot, pi, lam = (sp.MatrixSymbol(name, k, k) for name in ("U", "V", "R", "Pi", "Lambda"))
     a1, a2 = sp.MatrixSymbol("A1", k, k), sp.MatrixSymbol("A2", k, k)
@@ -245,20 +254,28 @@ def _orthogonal_invariance(deep: bool) -> Derivation:
     )
     if deep:
         subs = {**stats, _W1: rot * a1 * v.T, _W2: u * a2 * rot.T}
-        frames = {_W1: (rot.T, v, a2.T * (pi - a2 * a1 * lam)), _W2: (u.T, rot, (pi - a2 * a1 * lam) * a1.T)}
+        modes = {_SYX: pi, _SX: lam, _W1: a1, _W2: a2}
+        frames = {_W1: (rot.T, v), _W2: (u.T, rot)}
     else:
         a = sp.MatrixSymbol("A", k, k)
         subs = {**stats, _W: u * a * v.T}
-        frames = {_W: (u.T, v, pi - a * lam)}
-    for weight, (left, right, reduced) in frames.items():
-        rotated = sp.refine(sp.expand(left * _claimed_flow(deep)[weight].xreplace(subs) * right), orth).doit()
+        modes = {_SYX: pi, _SX: lam, _W: a}
+        frames = {_W: (u.T, v)}
+    for weight, (left, right) in frames.items():
+        rotated = sp.refine(sp.expand(left * flow[weight].xreplace(subs) * right), orth).doit()
+        reduced = sp.expand(flow[weight].xreplace(modes))
         if sp.expand(rotated - reduced).doit() != sp.ZeroMatrix(k, k):
             raise AssertionError(f"flow of {weight.name} is not orthogonally invariant: {rotated}")
         d = d.then(f"Rotated flow of {weight.name} (the same flow on the mode coordinates)", reduced)
     return d
 
 
-def _diagonal_reduction(deep: bool) -> tuple[sp.Expr, Derivation]:
+def _on_explicit(flow: sp.MatrixExpr, values: dict) -> sp.Matrix:
+    """Evaluate a derived matrix expression on explicit matrices."""
+    return flow.xreplace({k: sp.ImmutableMatrix(v) for k, v in values.items()}).doit().applyfunc(sp.expand)
+
+
+def _diagonal_reduction(deep: bool, flow: dict) -> tuple[sp.Expr, Derivation]:
     """Explicit diagonal matrices with generic modes: the flow stays diagonal; read off the mode ODE."""
     idx = range(1, _N_MODES + 1)
     pis = [sp.Symbol(f"pi_{i}", positive=True) for i in idx]
@@ -268,15 +285,16 @@ def _diagonal_reduction(deep: bool) -> tuple[sp.Expr, Derivation]:
     d = Derivation("").then(f"Diagonal statistics with {_N_MODES} generic modes: Syx = Pi, Sx = Lambda", pi)
     if deep:
         w1 = w2 = sp.diag(*[sp.sqrt(x) for x in strengths])
-        d1, d2 = w2.T * (pi - w2 * w1 * lam), (pi - w2 * w1 * lam) * w1.T
-        if not (d1.is_diagonal() and d2.is_diagonal()) or (d1 - d2).applyfunc(sp.simplify) != sp.zeros(_N_MODES):
+        values = {_W1: w1, _W2: w2, _SYX: pi, _SX: lam}
+        d1, d2 = _on_explicit(flow[_W1], values), _on_explicit(flow[_W2], values)
+        if not (d1.is_diagonal() and d2.is_diagonal()) or d1 != d2:
             raise AssertionError("balanced diagonal ansatz not preserved")
         d = d.then("Balanced ansatz W1 = W2 = diag(sqrt a): tau dW1/dt = tau dW2/dt, diagonal", d1)
         product_flow = (d2 * w1 + w2 * d1).applyfunc(sp.expand)
         d = d.then("Chain rule: tau d(W2 W1)/dt = (tau dW2/dt) W1 + W2 (tau dW1/dt)", product_flow)
     else:
         w = sp.diag(*strengths)
-        product_flow = (pi - w * lam).applyfunc(sp.expand)
+        product_flow = _on_explicit(flow[_W], {_W: w, _SYX: pi, _SX: lam})
         d = d.then("Ansatz W = diag(a): tau dW/dt", product_flow)
     if not product_flow.is_diagonal():
         raise AssertionError(f"flow leaves the diagonal: {product_flow}")
@@ -292,11 +310,17 @@ def _diagonal_reduction(deep: bool) -> tuple[sp.Expr, Derivation]:
 
 @cache
 def _reduction(deep: bool) -> tuple[sp.Expr, Derivation]:
-    _, flow_d = _matrix_gradient_flow(deep)
-    rhs, diag_d = _diagonal_reduction(deep)
+    flow, flow_d = _matrix_gradient_flow(deep)
+    rhs, diag_d = _diagonal_reduction(deep, flow)
     name = "deep W2 W1" if deep else "shallow W"
     d = Derivation(f"Gradient flow of the {name} network, reduced to one mode").extend(flow_d)
-    return rhs, d.extend(_orthogonal_invariance(deep)).extend(diag_d)
+    return rhs, d.extend(_orthogonal_invariance(deep, flow)).extend(diag_d)
+
+
+def _check_deep(deep: object) -> bool:
+    if not isinstance(deep, bool):
+        raise TypeError(f"deep must be a bool (True: W2 W1 x, False: W x), got {deep!r}")
+    return deep
 
 
 def gradient_flow(deep: bool) -> Derivation:
@@ -317,7 +341,7 @@ def gradient_flow(deep: bool) -> Derivation:
         .. math:: \\tau \\dot a = 2 a (\\pi - \\lambda a) \\quad\\text{(deep)},
                   \\qquad \\tau \\dot a = \\pi - \\lambda a \\quad\\text{(shallow)}.
     """
-    return _reduction(bool(deep))[1]
+    return _reduction(_check_deep(deep))[1]
 
 
 # ---------------------------------------------------------------------------
@@ -382,8 +406,7 @@ def mode_dynamics(deep: bool) -> ModeDynamics:
     >>> mode_dynamics(deep=True).fixed_point == s.pi_m / s.lam_m
     True
     """
-    deep = bool(deep)
-    rhs, d = _reduction(deep)
+    rhs, d = _reduction(_check_deep(deep))
     solution, solve_d = _solve(rhs)
     d = d.extend(solve_d)
     fixed_point = _fixed_point(rhs)
@@ -413,7 +436,7 @@ def half_time_condition(deep: bool) -> sp.Rel:
     sympy.Rel
         ``a0 < pi_m / (2 lam_m)``.
     """
-    half = mode_dynamics(bool(deep)).half_time
+    half = mode_dynamics(_check_deep(deep)).half_time
     (log_term,) = half.atoms(sp.log)
     prefactor = sp.simplify(half / log_term)
     if not prefactor.is_positive:

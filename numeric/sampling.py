@@ -1,0 +1,49 @@
+"""Reproducible samples of the dataset space, degenerate cases always included."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import sympy as sp
+
+from theory.dataset import Dataset
+
+__all__ = ["DEGENERATE", "sample_datasets"]
+
+#: One dataset per degenerate case of THEORY.md section 2, each collapsing modes.
+DEGENERATE: tuple[tuple[str, Dataset], ...] = (
+    ("k1 = 0", Dataset(3, 1, 0, 2, 1)),
+    ("k2 = 0", Dataset(3, 1, 2, 0, 1)),
+    ("n2 = 0", Dataset(3, 0, 1, 1, Fraction(3, 2))),
+    ("n2 = n1", Dataset(2, 2, 1, 2, Fraction(1, 2))),
+    ("r = 0", Dataset(3, 2, 1, 1, 0)),
+    ("n1 = 1", Dataset(1, 1, 1, 1, 1)),
+)
+
+
+def _random_r(rng: np.random.Generator) -> sp.Expr:
+    """A rational in [0, 3] or a surd sqrt(m)/q: exact, so certificates are exact in input."""
+    if rng.random() < 0.3:
+        return sp.sqrt(int(rng.integers(2, 12))) / int(rng.integers(1, 4))
+    return sp.Rational(int(rng.integers(1, 25)), int(rng.integers(1, 9)))
+
+
+def sample_datasets(n: int, seed: int = 0, *, max_n1: int = 4, max_k: int = 3) -> tuple[Dataset, ...]:
+    """``n`` datasets: the degenerate ones first, then random generic ones.
+
+    Random draws use ``numpy.random.default_rng(seed)``, so the same seed gives
+    the same samples. ``n`` below the number of degenerate cases still returns
+    every degenerate case (they are never skipped).
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"samples must be an integer >= 1; got {n!r}")
+    rng = np.random.default_rng(seed)
+    out = [d for _, d in DEGENERATE]
+    while len(out) < n:
+        n1 = int(rng.integers(1, max_n1 + 1))
+        out.append(Dataset(
+            n1=n1, n2=int(rng.integers(0, n1 + 1)), k1=int(rng.integers(1, max_k + 1)),
+            k2=int(rng.integers(1, max_k + 1)), r=_random_r(rng),
+        ))
+    return tuple(out)

@@ -1,0 +1,136 @@
+"""The ``modspec`` command line: parse, call one library function, print, exit.
+
+Exit status: 0 when everything checked passes, 1 when a theorem or comparison
+fails, 2 on bad usage (one line on stderr, no traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Callable, Sequence
+
+from proofs.progress import ProgressBar
+from proofs.records import VerifyReport
+from proofs.spectrum import SpectrumReport, spectrum_report
+from proofs.verify import verify
+from theory.dataset import Dataset
+
+__all__ = ["main", "build_parser"]
+
+
+class UsageError(Exception):
+    """Bad command-line input: reported on one line with exit status 2."""
+
+
+def _dataset_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
+    g = p.add_argument_group("dataset D(n1, n2, k1, k2, r)")
+    g.add_argument("--n1", type=int, required=required, default=None if required else 3,
+                   help="compositional input features, 1..10 (P = 2**n1 items)")
+    g.add_argument("--n2", type=int, required=required, default=None if required else 2,
+                   help="compositional output features, 0..n1")
+    g.add_argument("--k1", type=int, required=required, default=None if required else 1,
+                   help="copies of the identity block in the input, 0..8")
+    g.add_argument("--k2", type=int, required=required, default=None if required else 1,
+                   help="copies of the identity block in the output, 0..8")
+    g.add_argument("--r", type=str, required=required, default=None if required else "1",
+                   help="scale of the identity blocks, >= 0 (exact: 0.1, 3/2, sqrt(2))")
+
+
+def _dataset(args: argparse.Namespace) -> Dataset:
+    return Dataset(args.n1, args.n2, args.k1, args.k2, args.r)
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, allow_nan=False))
+
+
+# --------------------------------------------------------------------------- verify
+def _format_verify(rep: VerifyReport) -> str:
+    lines = [f"{'id':<4} {'theorem':<34} {'symbolic':<9} {'samples':>7} {'dps':>4} {'max residual':>13}  status"]
+    for t in rep.theorems:
+        c = t.certified
+        lines.append(
+            f"{t.id:<4} {t.name:<34} {'proved' if t.symbolic else 'FAILED':<9} {c.samples:>7} {c.dps:>4} "
+            f"{c.max_residual:>13.3g}  {t.status}"
+        )
+        if not t.symbolic:
+            lines.append(f"     {t.symbolic_message}")
+        lines += [f"     {f}" for f in c.failures[:5]]
+    lines.append("all theorems verified" if rep.ok else "VERIFICATION FAILED")
+    return "\n".join(lines)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    bar = ProgressBar("verify", enabled=not args.quiet)
+    rep = verify(args.theorem or None, samples=args.samples, dps=args.dps, seed=args.seed,
+                 progress=lambda i, n, note: bar.update(i, n, note))
+    bar.close()
+    _print_json(rep.to_json()) if args.json else print(_format_verify(rep))
+    return 0 if rep.ok else 1
+
+
+# --------------------------------------------------------------------------- spectrum
+def _format_spectrum(rep: SpectrumReport) -> str:
+    d = rep.dataset
+    lines = [f"D(n1={d.n1}, n2={d.n2}, k1={d.k1}, k2={d.k2}, r={d.r}), P = {d.P}",
+             f"{'mode':<6} {'pi':>12} {'exact':<28} {'mult':>5} {'lambda':>10} {'a*':>10}"]
+    for m in rep.modes:
+        lines.append(f"{m.name:<6} {m.singular_value:>12.8g} {m.exact:<28} {m.multiplicity:>5} "
+                     f"{m.input_eigenvalue:>10.6g} {m.fixed_point:>10.6g}")
+    lines.append("input eigenvalues: " + ", ".join(f"{e.exact} (x{e.multiplicity})" for e in rep.input_eigenvalues))
+    return "\n".join(lines)
+
+
+def _cmd_spectrum(args: argparse.Namespace) -> int:
+    rep = spectrum_report(_dataset(args))
+    _print_json(rep.to_json()) if args.json else print(_format_spectrum(rep))
+    return 0
+
+
+# --------------------------------------------------------------------------- parser
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "verify": _cmd_verify,
+    "spectrum": _cmd_spectrum,
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``modspec`` (exposed for tests and docs)."""
+    p = argparse.ArgumentParser(
+        prog="modspec",
+        description="Derive, certify and simulate the theory of module specialization in linear networks.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    v = sub.add_parser("verify", help="prove the theorems symbolically and certify them numerically",
+                       description="Prove each theorem for symbolic parameters and certify it on sampled "
+                                   "datasets (the degenerate ones always included) at high precision.")
+    v.add_argument("--theorem", action="append", metavar="ID", help="theorem id (T1..T9); repeat for several; default all")
+    v.add_argument("--samples", type=int, default=20, help="sampled datasets per theorem (default 20)")
+    v.add_argument("--dps", type=int, default=50, help="decimal digits of the certificates (default 50)")
+    v.add_argument("--seed", type=int, default=0, help="seed of the dataset sampler (default 0)")
+    v.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    v.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    s = sub.add_parser("spectrum", help="singular values and input eigenvalues of one dataset",
+                       description="Evaluate the derived spectrum (THEORY.md section 2) on one dataset.")
+    _dataset_flags(s)
+    s.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``modspec``; returns the exit status (0 ok, 1 failed check, 2 bad usage)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (ValueError, UsageError) as err:
+        print(f"modspec {args.command}: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

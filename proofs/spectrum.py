@@ -1,0 +1,78 @@
+"""The spectrum of one concrete dataset, as a record (``modspec spectrum``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from numeric.matrices import evaluate
+from theory.dataset import Dataset
+from theory.spectrum import derive_module_spectrum, present_modes
+
+__all__ = ["ModeEntry", "EigenEntry", "SpectrumReport", "spectrum_report"]
+
+
+@dataclass(frozen=True)
+class ModeEntry:
+    """One present mode: singular value, multiplicity, paired input eigenvalue, fixed point."""
+
+    name: str
+    singular_value: float
+    exact: str
+    multiplicity: int
+    input_eigenvalue: float
+    fixed_point: float
+
+
+@dataclass(frozen=True)
+class EigenEntry:
+    """One distinct eigenvalue of Sx with its multiplicity."""
+
+    value: float
+    exact: str
+    multiplicity: int
+
+
+@dataclass(frozen=True)
+class SpectrumReport:
+    """Spectrum of Syx and Sx of one dataset, from the derived closed forms."""
+
+    dataset: Dataset
+    modes: tuple[ModeEntry, ...]
+    input_eigenvalues: tuple[EigenEntry, ...]
+
+    def to_json(self) -> dict:
+        return {
+            "params": self.dataset.as_dict(),
+            "P": self.dataset.P,
+            "modes": [vars(m) for m in self.modes],
+            "input_eigenvalues": [vars(e) for e in self.input_eigenvalues],
+        }
+
+
+def _exact(expr: sp.Expr, d: Dataset) -> str:
+    return str(sp.nsimplify(sp.simplify(sp.sympify(expr).subs(d.substitution()))))
+
+
+def spectrum_report(d: Dataset) -> SpectrumReport:
+    """Evaluate the dense spectrum on ``d``; modes with multiplicity or value 0 are omitted."""
+    spec = derive_module_spectrum()
+    values = d.substitution()
+    modes = tuple(
+        ModeEntry(
+            name=m.name,
+            singular_value=float(evaluate(m.singular_value, d)),
+            exact=_exact(m.singular_value, d),
+            multiplicity=int(sp.sympify(m.multiplicity).subs(values)),
+            input_eigenvalue=float(evaluate(m.eigenvalue, d)),
+            fixed_point=float(evaluate(m.fixed_point, d)),
+        )
+        for m in present_modes(spec, values)
+    )
+    eig = tuple(
+        EigenEntry(float(evaluate(lam, d)), str(lam), int(mult))
+        for lam, mult in spec.input_eigenvalues(values)
+        if int(mult) > 0
+    )
+    return SpectrumReport(d, modes, eig)

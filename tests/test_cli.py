@@ -1,0 +1,93 @@
+"""The CLI is thin: same numbers as the API, documented JSON, exit codes 0/1/2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+
+from numeric.matrices import statistics
+from proofs.cli import main
+from proofs.spectrum import spectrum_report
+from proofs.verify import verify
+from theory.dataset import Dataset
+
+from .strategies import datasets
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_verify_json_follows_schema_and_matches_api(capsys):
+    code, out, _ = run(capsys, "verify", "--theorem", "T1", "--theorem", "T2", "--samples", "8", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["ok"] is True
+    api = verify(["T1", "T2"], samples=8).to_json()
+    assert data == json.loads(json.dumps(api))
+    for th in data["theorems"]:
+        assert set(th) >= {"id", "name", "symbolic", "certified", "status"}
+        assert set(th["certified"]) == {"samples", "dps", "max_residual"}
+        assert th["certified"]["samples"] >= 6 and th["certified"]["dps"] == 50
+
+
+def test_spectrum_json_follows_schema(capsys):
+    code, out, _ = run(capsys, "spectrum", "--n1", "3", "--n2", "1", "--k1", "2", "--k2", "1", "--r", "sqrt(2)", "--json")
+    data = json.loads(out)
+    assert code == 0 and data["P"] == 8
+    assert [m["name"] for m in data["modes"]] == ["pi1", "pi2", "pi3"]
+    for m in data["modes"]:
+        assert set(m) == {"name", "singular_value", "exact", "multiplicity", "input_eigenvalue", "fixed_point"}
+    assert data["modes"][0]["exact"] == "sqrt(30)/4"
+    assert sum(e["multiplicity"] for e in data["input_eigenvalues"]) == 3 + 2 * 8
+
+
+@settings(max_examples=15)
+@given(datasets(max_n1=5))
+def test_spectrum_agrees_with_independent_float64_to_1e_12(d):
+    """Each reported pi is a singular value of Syx and each lambda an eigenvalue of Sx (relative 1e-12)."""
+    st = statistics(d)
+    rep = spectrum_report(d)
+    svd = np.linalg.svd(st.Syx, compute_uv=False) if st.Syx.size else np.zeros(1)
+    eig = np.linalg.eigvalsh(st.Sx)
+    for m in rep.modes:
+        close = np.abs(svd - m.singular_value) <= 1e-12 * max(svd.max(), 1)
+        assert close.sum() == m.multiplicity, (m, svd)
+    for e in rep.input_eigenvalues:
+        assert (np.abs(eig - e.value) <= 1e-12 * max(eig.max(), 1)).sum() == e.multiplicity
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["spectrum", "--n1", "2", "--n2", "3", "--k1", "1", "--k2", "1", "--r", "1"], "n2 must be an integer in [0, 2]"),
+    (["spectrum", "--n1", "0", "--n2", "0", "--k1", "1", "--k2", "1", "--r", "1"], "n1 must be an integer in [1, 10]"),
+    (["spectrum", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "-1"], "r must be a finite real number >= 0"),
+    (["spectrum", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "inf"], "r must be"),
+    (["verify", "--dps", "5"], "dps must be an integer in [30, 1000]"),
+    (["verify", "--samples", "0"], "samples must be an integer in [1, 10000]"),
+    (["verify", "--theorem", "T99"], "theorem must be one of"),
+])
+def test_bad_input_exits_2_with_one_line(capsys, argv, fragment):
+    code, out, err = run(capsys, *argv)
+    assert code == 2 and out == ""
+    assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_console_script_exits_2_without_traceback():
+    proc = subprocess.run([sys.executable, "-m", "proofs.cli", "spectrum", "--n1", "99", "--n2", "0", "--k1", "0",
+                           "--k2", "0", "--r", "1"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "n1 must be" in proc.stderr
+
+
+def test_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--help"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0
+    for cmd in ("verify", "spectrum"):
+        assert cmd in out
