@@ -1,0 +1,100 @@
+"""Block norms, non-systematicity and novel-combination error (claims T4-T7, T9).
+
+A network map in the spectral form ``sum_modes a u v^T`` is a sum of rank-one
+terms, one per (module, channel, basis vector). Within each block the unit
+vectors of different basis vectors are orthogonal (``e_j`` for distinct j,
+``u_k (x) w`` for orthogonal w), so for a block (output b, input c)
+
+    ||W[b, c]||^2 = sum over modes  mult * a^2 * u[b]^2 * v[c]^2,
+
+summed over the modules that read block c and write block b. The
+compositional block is ``W_OO = c S`` with ``c = sum a u[omega_y] v[omega_x]``
+over the modes of the selected-feature channel (the only channel with an
+``omega_y`` coordinate), so the novel-combination error is
+``||W_OO - S||^2 = n2 (c - 1)^2``.
+
+Everything is a sympy expression of the dataset parameters and one strength
+symbol per mode (:func:`strength_symbol`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import sympy as sp
+
+from theory import symbols as s
+from theory.architectures import Architecture, get_architecture
+from theory.channels import channels
+from theory.derivation import Derivation
+from theory.spectrum import Mode, derive_module_spectrum
+
+__all__ = ["BLOCKS", "Observables", "strength_symbol", "derive_observables", "architecture_modes"]
+
+#: Block name -> (output block, input block), as in THEORY.md section 4.
+BLOCKS: dict[str, tuple[str, str]] = {
+    "OO": ("omega_y", "omega_x"),
+    "GO": ("omega_y", "gamma_x"),
+    "OG": ("gamma_y", "omega_x"),
+    "GG": ("gamma_y", "gamma_x"),
+}
+
+
+def strength_symbol(mode_name: str) -> sp.Symbol:
+    """The non-negative symbol standing for the strength of mode ``mode_name``."""
+    return sp.Symbol(f"a_{mode_name.replace(':', '_')}", nonnegative=True)
+
+
+def architecture_modes(arch: Architecture) -> tuple[tuple[bool, Mode], ...]:
+    """``(deep, mode)`` for every mode of every module of ``arch``, in module order."""
+    return tuple((m.deep, mode) for m in arch.modules for mode in derive_module_spectrum(m).modes)
+
+
+@dataclass(frozen=True)
+class Observables:
+    """Derived observables of one architecture as functions of its mode strengths.
+
+    ``block_norms_sq[key]`` is ``||W_key||^2``; ``omega_gain`` is the c in
+    ``W_OO = c S``; ``rho_sq`` is ``||W_GO||^2 / ||W_OO||^2``.
+    """
+
+    arch: Architecture
+    strengths: dict
+    block_norms_sq: dict
+    omega_gain: sp.Expr
+    rho_sq: sp.Expr
+    novel_error: sp.Expr
+    derivation: Derivation
+
+
+@cache
+def derive_observables(arch_name: str) -> Observables:
+    """Derive block norms, rho and the novel-combination error of an architecture."""
+    arch = get_architecture(arch_name)
+    if any(ch.y["omega_y"] != 0 for ch in channels() if ch.name != "pi1"):
+        raise AssertionError("only the selected-feature channel may write the compositional outputs")
+    d = Derivation(f"Block norms of the {arch.name} network").then(
+        "W = sum over modes of a u v^T; unit vectors of distinct basis vectors are orthogonal in every block, "
+        "so ||W[b, c]||^2 = sum mult a^2 u[b]^2 v[c]^2 over the modules reading c and writing b"
+    )
+    strengths, norms, gain = {}, {key: sp.Integer(0) for key in BLOCKS}, sp.Integer(0)
+    for module in arch.modules:
+        for mode in derive_module_spectrum(module).modes:
+            a = strength_symbol(mode.name)
+            strengths[mode.name] = a
+            for key, (out, inp) in BLOCKS.items():
+                if out in module.outputs and inp in module.inputs:
+                    norms[key] += mode.multiplicity * a**2 * mode.left[out] ** 2 * mode.right[inp] ** 2
+            if mode.channel == "pi1" and "omega_y" in module.outputs and "omega_x" in module.inputs:
+                gain += a * mode.left["omega_y"] * mode.right["omega_x"]
+    norms = {key: sp.factor(sp.simplify(v)) for key, v in norms.items()}
+    for key, value in norms.items():
+        d = d.then(f"||W_{key}||^2", value)
+    gain = sp.simplify(gain)
+    d = d.then("W_OO = c S (only the selected-feature channel writes Omega_y) with c", gain)
+    novel = sp.factor(s.n2 * (gain - 1) ** 2)
+    d = d.then("Novel-combination error ||W_OO - S||^2 = n2 (c - 1)^2", novel)
+    rho_sq = sp.simplify(norms["GO"] / norms["OO"]) if norms["OO"] != 0 else sp.nan
+    d = d.then("rho^2 = ||W_GO||^2 / ||W_OO||^2", rho_sq)
+    return Observables(arch, strengths, norms, gain, rho_sq, novel, d)
