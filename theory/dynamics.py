@@ -196,36 +196,34 @@ def _matrix_gradient_flow(deep: bool) -> tuple[dict[sp.MatrixSymbol, sp.MatrixEx
             raise AssertionError(f"gradient of L in {weight.name} is not {claimed}: {minus_grad}")
         d = d.then(f"Factored: tau d{weight.name}/dt", claimed)
         flow[weight] = minus_grad
-    return flow, d.extend(_entrywise_check(deep))
+    return flow, d.extend(_entrywise_check(deep, flow))
 
 
 def _generic_matrix(name: str, rows: int, cols: int) -> sp.Matrix:
     return sp.Matrix(rows, cols, lambda i, j: sp.Symbol(f"{name}_{i}{j}", real=True))
 
 
-def _entrywise_check(deep: bool) -> Derivation:
+def _entrywise_check(deep: bool, flow: dict) -> Derivation:
     """Differentiate the raw sum of squares of explicit generic matrices, entry by entry.
 
-    Sizes: 3 inputs, 2 hidden units, 3 outputs, 2 items. The gradient of the
-    explicit loss must equal the matrix form, with the statistics computed from
-    the same explicit data.
+    Sizes: 3 inputs, 2 hidden units, 3 outputs, 2 items. Minus the gradient of
+    the explicit loss must equal the derived matrix flow evaluated on the same
+    weights, with the statistics computed from the same explicit data.
     """
     n_in, hidden, n_out, items = 3, 2, 3, 2
     x, y = _generic_matrix("x", n_in, items), _generic_matrix("y", n_out, items)
     weights = (
-        (_generic_matrix("u", hidden, n_in), _generic_matrix("v", n_out, hidden)) if deep
-        else (_generic_matrix("w", n_out, n_in),)
+        {_W1: _generic_matrix("u", hidden, n_in), _W2: _generic_matrix("v", n_out, hidden)} if deep
+        else {_W: _generic_matrix("w", n_out, n_in)}
     )
-    w = weights[1] * weights[0] if deep else weights[0]
+    w = weights[_W2] * weights[_W1] if deep else weights[_W]
     errors = [y[:, i] - w * x[:, i] for i in range(items)]
     loss = sp.expand(sum(((e.T * e)[0, 0] for e in errors), sp.Integer(0)) / (2 * items))
-    sx, syx = x * x.T / items, y * x.T / items
-    error = syx - w * sx
-    claimed = (weights[1].T * error, error * weights[0].T) if deep else (error,)
-    for weight, target in zip(weights, claimed):
-        minus_grad = -weight.applyfunc(lambda e: sp.diff(loss, e))
-        if (minus_grad - target).applyfunc(sp.expand) != sp.zeros(*target.shape):
-            raise AssertionError("explicit entrywise gradient differs from the matrix form")
+    values = {_SX: x * x.T / items, _SYX: y * x.T / items, **weights}
+    for weight, explicit in weights.items():
+        minus_grad = -explicit.applyfunc(lambda e: sp.diff(loss, e))
+        if (minus_grad - _on_explicit(flow[weight], values)).applyfunc(sp.expand) != sp.zeros(*explicit.shape):
+            raise AssertionError(f"explicit entrywise gradient in {weight.name} differs from the matrix form")
     return Derivation("").then(
         "Checked entrywise: differentiating (1/2P) sum_i ||y_i - W x_i||^2 for explicit generic "
         f"matrices ({n_in} inputs, {hidden} hidden, {n_out} outputs, {items} items) gives the same flow"
