@@ -36,20 +36,21 @@ def format_number(x: float | None) -> str:
     Returns
     -------
     str
-        Four significant digits in scientific notation (``1.235e-05``),
-        ``"nan"``/``"inf"`` for non-finite values and ``"n/a"`` for None.
+        Three significant digits, ``format(x, ".3g")`` (``1.23e-05``), as
+        ``modspec verify`` prints residuals; ``"nan"``/``"inf"`` for
+        non-finite values and ``"n/a"`` for None.
 
     Examples
     --------
     >>> format_number(0.000123456), format_number(None)
-    ('1.235e-04', 'n/a')
+    ('0.000123', 'n/a')
     """
     if x is None:
         return "n/a"
     x = float(x)
     if not math.isfinite(x):
         return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
-    return f"{x:.3e}"
+    return f"{x:.3g}"
 
 
 def format_value(value: Any) -> str:

@@ -1,0 +1,291 @@
+"""Assemble a :class:`ReportDocument` from result records, without recomputing theory.
+
+:func:`build_document` reads a :class:`~proofs.records.VerifyReport`, the
+theory trajectory and the simulation of each architecture, and a sweep of
+converged errors; it draws the figures and measures, for each theorem that
+has a dynamical claim, the largest gap between simulation and theory
+(:data:`COMPARISONS` says which quantities belong to which theorem).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from proofs.records import VerifyReport
+from proofs.report import figures as F
+from proofs.report.document import Figure, ReportDocument, TheoremSection, format_value
+from theory.architectures import ARCHITECTURES
+from theory.dataset import Dataset
+
+__all__ = ["Comparison", "COMPARISONS", "QUANTITIES", "max_deviation", "simulation_deviations", "build_document"]
+
+#: Quantities a trajectory and a simulation both carry (dicts of arrays or arrays).
+QUANTITIES = ("modes", "block_norms", "rho", "novel_error")
+_ALL = tuple(ARCHITECTURES)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """A simulation-against-theory comparison: one quantity over some architectures.
+
+    ``final=True`` compares the last time point only (the converged value).
+    """
+
+    archs: tuple[str, ...]
+    quantity: str
+    final: bool = False
+
+    def __post_init__(self) -> None:
+        if self.quantity not in QUANTITIES:
+            raise ValueError(f"quantity must be one of {', '.join(QUANTITIES)}; got {self.quantity!r}")
+        bad = [a for a in self.archs if a not in ARCHITECTURES]
+        if bad or not self.archs:
+            raise ValueError(f"archs must be a non-empty subset of {', '.join(ARCHITECTURES)}; got {self.archs!r}")
+
+    def describe(self) -> str:
+        """Words for the report: ``"novel_error of dense, split at convergence"``."""
+        when = " at convergence" if self.final else " over training"
+        return f"{self.quantity} of {', '.join(self.archs)}{when}"
+
+
+#: Theorem id -> comparisons whose largest ``|simulation - theory|`` is its deviation.
+#: Theorems without an entry (static spectral facts) have no simulation comparison.
+COMPARISONS: dict[str, tuple[Comparison, ...]] = {
+    "T3": (Comparison(_ALL, "modes"),),
+    "T4": (Comparison(_ALL, "block_norms"),),
+    "T5": (Comparison(("dense",), "rho"), Comparison(("dense",), "novel_error")),
+    "T6": (Comparison(("split",), "modes"), Comparison(("split",), "rho"), Comparison(("split",), "novel_error")),
+    "T7": (
+        Comparison(("segregated",), "modes"), Comparison(("segregated",), "rho"),
+        Comparison(("segregated",), "novel_error"),
+    ),
+    "T8": (Comparison(("dense", "split"), "modes"),),
+    "T9": (Comparison(_ALL, "block_norms", final=True),),
+}
+
+
+def max_deviation(t_theory: Any, theory: Any, t_sim: Any, simulated: Any, *, final: bool = False) -> float | None:
+    """Largest ``|simulated - theory|`` over the batch and time.
+
+    Parameters
+    ----------
+    t_theory : array, shape (n,)
+        Times of the theory values.
+    theory : array, shape (n,)
+        Theory values (NaN where undefined: those points are skipped).
+    t_sim : array, shape (m,)
+        Times of the simulated values. When it differs from ``t_theory``
+        the theory is interpolated linearly onto it; it must lie inside the
+        theory's time range.
+    simulated : array, shape (batch, m) or (m,)
+        Simulated values.
+    final : bool
+        Compare the last time point only.
+
+    Returns
+    -------
+    float or None
+        The largest absolute deviation, or None when no point is comparable.
+    """
+    tt, th = np.asarray(t_theory, dtype=float), np.asarray(theory, dtype=float)
+    ts, sim = np.asarray(t_sim, dtype=float), np.asarray(simulated, dtype=float)
+    sim = sim[None, :] if sim.ndim == 1 else sim
+    if tt.ndim != 1 or th.shape != tt.shape:
+        raise ValueError(f"theory values {th.shape} must match theory times {tt.shape} (n,)")
+    if ts.ndim != 1 or sim.ndim != 2 or sim.shape[1] != ts.size:
+        raise ValueError(f"simulated values {sim.shape} must be (batch, {ts.size}) to match simulation times")
+    if ts.shape != tt.shape or not np.array_equal(ts, tt):
+        if ts.size and (ts.min() < tt.min() or ts.max() > tt.max()):
+            raise ValueError(
+                f"simulation times [{ts.min()}, {ts.max()}] lie outside theory times [{tt.min()}, {tt.max()}]"
+            )
+        th = np.interp(ts, tt, th)
+    gap = np.abs(sim - th[None, :])
+    if final:
+        gap = gap[:, -1:]
+    gap = gap[np.isfinite(gap)]
+    return float(gap.max()) if gap.size else None
+
+
+def _pairs(traj: Any, sim: Any, quantity: str) -> list[tuple[Any, Any]]:
+    """(theory, simulated) array pairs of one quantity; dict quantities by shared key."""
+    th, si = getattr(traj, quantity), getattr(sim, quantity)
+    if isinstance(th, Mapping):
+        return [(th[k], si[k]) for k in th if k in si]
+    return [(th, si)]
+
+
+def simulation_deviations(
+    trajectories: Mapping[str, Any],
+    simulations: Mapping[str, Any],
+    comparisons: Mapping[str, Sequence[Comparison]] | None = None,
+) -> dict[str, float | None]:
+    """Largest simulation-theory deviation per theorem id.
+
+    Parameters
+    ----------
+    trajectories, simulations : mapping arch -> record
+        Theory trajectories and simulations (see :mod:`proofs.report.figures`).
+    comparisons : mapping theorem id -> comparisons, optional
+        Defaults to :data:`COMPARISONS`.
+
+    Returns
+    -------
+    dict
+        Theorem id -> largest deviation (None if nothing was comparable).
+        Architectures missing from either mapping are skipped.
+    """
+    table = COMPARISONS if comparisons is None else comparisons
+    out: dict[str, float | None] = {}
+    for tid, comps in table.items():
+        gaps = []
+        for comp in comps:
+            for arch in comp.archs:
+                if arch not in trajectories or arch not in simulations:
+                    continue
+                traj, sim = trajectories[arch], simulations[arch]
+                for th, si in _pairs(traj, sim, comp.quantity):
+                    gap = max_deviation(traj.t, th, sim.t, si, final=comp.final)
+                    if gap is not None:
+                        gaps.append(gap)
+        out[tid] = max(gaps) if gaps else None
+    return out
+
+
+def _dataset_space(dataset: Dataset) -> tuple[tuple[str, str, str, str], ...]:
+    """Rows (symbol, meaning, domain, chosen value) describing the dataset space."""
+    return (
+        ("n1", "compositional input features", "integer >= 1", str(dataset.n1)),
+        ("n2", "compositional output features", "integer, 0 <= n2 <= n1", str(dataset.n2)),
+        ("k1", "copies of the identity block in the input", "integer >= 0", str(dataset.k1)),
+        ("k2", "copies of the identity block in the output", "integer >= 0", str(dataset.k2)),
+        ("r", "scale of the identity blocks", "real >= 0", f"{dataset.r} ({float(dataset.r)!r})"),
+        ("selection", "code features the output selects", "n2 distinct indices", format_value(dataset.selection)),
+        ("P = 2^n1", "number of items", "", str(dataset.P)),
+        ("n1 + k1 P", "input size", "", str(dataset.n_in)),
+        ("n2 + k2 P", "output size", "", str(dataset.n_out)),
+    )
+
+
+def _check_archs(table: Mapping[str, Any], what: str) -> None:
+    unknown = [a for a in table if a not in ARCHITECTURES]
+    if unknown:
+        raise ValueError(f"{what}: unknown architecture(s) {unknown}; valid: {', '.join(ARCHITECTURES)}")
+    missing = [a for a in ARCHITECTURES if a not in table]
+    if missing:
+        raise ValueError(f"{what} must hold all of {', '.join(ARCHITECTURES)}; missing {', '.join(missing)}")
+
+
+def _figures(
+    trajectories: Mapping[str, Any], simulations: Mapping[str, Any], sweep: F.SweepData,
+    announce: Callable[[str], None],
+) -> tuple[Figure, ...]:
+    specs: tuple[tuple[str, str, Callable[[], str]], ...] = (
+        ("modes", "Mode strengths over training in the dense network: theory (dashed) against simulation "
+         "(solid, mean over seeds; shaded: range over seeds).",
+         lambda: F.mode_strengths_svg(trajectories["dense"], simulations["dense"], arch="dense")),
+        ("block-norms", "Block norms over training in the dense and segregated networks: theory (dashed) "
+         "against simulation (solid).",
+         lambda: F.block_norms_svg(trajectories, simulations, archs=("dense", "segregated"))),
+        ("progress", "Progress of the compositional block norm against the non-compositional one (each "
+         "rescaled from its first to its last value) in the dense, shallow and split networks; above the "
+         "diagonal, compositional structure is learned first.",
+         lambda: F.progress_svg(trajectories, simulations, archs=("dense", "shallow", "split"))),
+        ("systematicity", "Non-systematicity rho and novel-combination error over training for all four "
+         "architectures: theory (dashed) against simulation (solid).",
+         lambda: F.systematicity_svg(trajectories, simulations, archs=tuple(ARCHITECTURES))),
+        ("sweep", "Converged novel-combination error against k1 r^2 / P over a sweep of datasets: "
+         "simulation (markers) and theory (dashed).",
+         lambda: F.sweep_svg(sweep)),
+    )
+    out = []
+    for i, (name, caption, draw) in enumerate(specs, 1):
+        announce(f"figure {i}/{len(specs)}: {name}")
+        out.append(Figure(name, caption, draw()))
+    return tuple(out)
+
+
+def build_document(
+    verify_report: VerifyReport,
+    trajectories: Mapping[str, Any],
+    simulations: Mapping[str, Any],
+    sweep: F.SweepData,
+    *,
+    dataset: Dataset,
+    settings: Mapping[str, Any],
+    title: str = "modspec report",
+    statements: Mapping[str, Any] | None = None,
+    deviations: Mapping[str, float | None] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> ReportDocument:
+    """Assemble the report document from result records.
+
+    Parameters
+    ----------
+    verify_report : VerifyReport
+        What ``modspec verify`` returned for the dataset flags.
+    trajectories : mapping arch -> Trajectory
+        ``theory_trajectory`` of each of the four architectures.
+    simulations : mapping arch -> SimulationResult
+        ``simulate`` of each of the four architectures (same lr, steps).
+    sweep : SweepData
+        Converged novel-combination errors against ``k1 r^2 / P``.
+    dataset : Dataset
+        The dataset the records were computed for.
+    settings : mapping str -> value
+        Run settings to print (lr, steps, seeds, a0, init, ...), in order.
+    title : str
+        Report title.
+    statements : mapping theorem id -> sympy object, optional
+        Symbolic statements, printed as maths under each worded statement.
+    deviations : mapping theorem id -> float or None, optional
+        Precomputed simulation deviations (e.g. the numbers ``modspec
+        simulate`` printed); defaults to :func:`simulation_deviations`.
+    progress : callable, optional
+        Called with a short message before each step.
+
+    Returns
+    -------
+    ReportDocument
+
+    Raises
+    ------
+    ValueError
+        If an architecture is missing or unknown, or a record is malformed.
+    """
+    announce = progress if progress is not None else (lambda _msg: None)
+    if not isinstance(verify_report, VerifyReport):
+        raise ValueError(f"verify_report must be a VerifyReport; got {type(verify_report).__name__}")
+    if not isinstance(dataset, Dataset):
+        raise ValueError(f"dataset must be a Dataset; got {type(dataset).__name__}")
+    if not isinstance(sweep, F.SweepData):
+        raise ValueError(f"sweep must be a SweepData; got {type(sweep).__name__}")
+    _check_archs(trajectories, "trajectories")
+    _check_archs(simulations, "simulations")
+    statements = statements or {}
+
+    announce("comparing simulation with theory")
+    devs = simulation_deviations(trajectories, simulations) if deviations is None else dict(deviations)
+    sections = []
+    for th in verify_report.theorems:
+        comps = COMPARISONS.get(th.id, ())
+        note = "; ".join(c.describe() for c in comps) if deviations is None else ""
+        sections.append(TheoremSection(
+            id=th.id, name=th.name, statement=th.statement, statement_expr=statements.get(th.id),
+            assumptions=th.assumptions, derivation=th.derivation, symbolic=th.symbolic,
+            symbolic_message=th.symbolic_message, status=th.status, certificate=th.certified,
+            deviation=devs.get(th.id), deviation_note=note,
+        ))
+    parameters = tuple((str(k), format_value(v)) for k, v in settings.items()) + (
+        ("verify seed", str(verify_report.seed)),
+        ("verify samples", str(verify_report.samples)),
+        ("verify digits", str(verify_report.dps)),
+    )
+    figs = _figures(trajectories, simulations, sweep, announce)
+    return ReportDocument(
+        title=title, dataset_space=_dataset_space(dataset), parameters=parameters,
+        sections=tuple(sections), figures=figs,
+    )
