@@ -538,3 +538,30 @@ def test_report_html_in_headless_chromium(doc: ReportDocument, tmp_path: Path) -
     assert tags.counts.get("svg", 0) == len(doc.figures), tags.counts.get("svg")
     assert all(n > 10 for n in tags.svg_children), tags.svg_children
     assert tags.counts.get("math", 0) == n_math_steps(doc) and all(tags.math_text)
+
+
+# ------------------------------------------------------------------ end to end
+
+
+@pytest.mark.slow
+def test_make_report_end_to_end(tmp_path: Path) -> None:
+    """The whole pipeline on the default dataset with the real verify/trajectory/simulate."""
+    from proofs.report.pipeline import make_report
+
+    seen: list[str] = []
+    out = tmp_path / "report"
+    paths = make_report(out, Dataset(3, 2, 1, 1, 1), lr=0.05, steps=300, samples=3, dps=30,
+                        formats=("html", "md"), progress=seen.append)
+    assert {p.name for p in paths} >= {"report.html", "report.md", "fig-modes.svg", "fig-sweep.svg"}
+    tags = count_tags((out / "report.html").read_text(encoding="utf-8"))
+    assert tags.counts.get("svg") == 5 and tags.counts.get("math", 0) > 0
+    assert seen[0] == "verifying theorems" and seen[-1].startswith("moving report")
+
+
+def test_sweep_datasets_hit_requested_x() -> None:
+    from proofs.report.pipeline import sweep_datasets
+
+    sets = sweep_datasets(Dataset(3, 2, 2, 1, 1), (0.5, 2.0))
+    assert [d.k1 * float(d.r) ** 2 / d.P for d in sets] == pytest.approx([0.5, 2.0], rel=1e-5)
+    with pytest.raises(ValueError, match="k1 >= 1"):
+        sweep_datasets(Dataset(3, 2, 0, 1, 1))

@@ -8,6 +8,9 @@ then :func:`write_report` to render and write it atomically::
                          dataset=dataset, settings={"lr": 0.05, "steps": 2000})
     paths = write_report("out", doc, formats=("html", "md"))
 
+:func:`proofs.report.pipeline.make_report` does all of it from CLI flags
+(verify, trajectories, simulations, sweep, build, write).
+
 Figures are drawn by :mod:`proofs.report.figures`, documents rendered by
 :mod:`proofs.report.render`.
 """

@@ -382,7 +382,8 @@ def systematicity_svg(
 def sweep_svg(sweep: SweepData) -> str:
     """Converged novel-combination error against ``k1 r^2 / P`` over a sweep.
 
-    Simulated values are markers joined by solid lines, theory values dashed.
+    Simulated values are markers joined by solid lines, theory values dashed;
+    the x axis is logarithmic (base 2) when every x is positive.
 
     Parameters
     ----------
@@ -404,6 +405,8 @@ def sweep_svg(sweep: SweepData) -> str:
     for arch, values in sweep.theory.items():
         color = ARCH_COLORS.get(arch, "0.3")
         ax.plot(x[order], np.asarray(values, dtype=float)[order], linestyle="--", color=color)
+    if np.all(x > 0):
+        ax.set_xscale("log", base=2)
     _style_legend_lines(ax)
     ax.set_xlabel("$k_1 r^2 / P$")
     ax.set_ylabel("converged novel-combination error")

@@ -151,7 +151,8 @@ th { background: #f1f1f1; }
 .fail { color: #b00020; font-weight: 700; }
 section.theorem { border-top: 1px solid #ddd; margin-top: 1.4em; }
 ol.derivation li { margin-bottom: 0.4em; }
-math[display="block"] { margin: 0.3em 0 0.3em 1em; overflow-x: auto; }
+math { font-size: 1.12em; }
+math[display="block"] { margin: 0.35em 0 0.35em 1.5em; }
 figure { margin: 1.2em 0; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 0.92em; color: #444; }

@@ -1,0 +1,132 @@
+"""One call from flags to a written report: produce the records, build, write.
+
+:func:`make_report` is what ``modspec report`` calls. It runs verification,
+the closed-form trajectories and the simulations of all four architectures
+and a sweep over ``r``, then hands the records to
+:func:`~proofs.report.build_document` and :func:`~proofs.report.write_report`.
+Nothing is written unless every step succeeds.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+
+from proofs.report.assemble import build_document
+from proofs.report.figures import SweepData
+from proofs.report.write import DEFAULT_FORMATS, parse_formats, write_report
+from theory.architectures import ARCHITECTURES
+from theory.dataset import Dataset
+
+__all__ = ["SWEEP_X", "sweep_datasets", "make_report"]
+
+#: Default sweep points of ``k1 r**2 / P`` (r is chosen to hit each one).
+SWEEP_X = (0.0625, 0.125, 0.25, 0.5, 1.0, 2.0)
+
+
+def sweep_datasets(dataset: Dataset, xs: Sequence[float] = SWEEP_X) -> tuple[Dataset, ...]:
+    """Datasets like ``dataset`` with ``r`` set so that ``k1 r**2 / P`` takes each value of ``xs``.
+
+    Raises
+    ------
+    ValueError
+        If ``k1 = 0`` (then ``k1 r**2 / P`` is 0 for every r) or a value is not > 0.
+    """
+    if dataset.k1 == 0:
+        raise ValueError("the novel-error sweep needs k1 >= 1 (k1 r^2 / P is 0 for every r when k1 = 0)")
+    if not xs or any(not np.isfinite(x) or x <= 0 for x in xs):
+        raise ValueError(f"sweep values of k1 r^2 / P must be finite and > 0; got {tuple(xs)!r}")
+    return tuple(
+        Dataset(dataset.n1, dataset.n2, dataset.k1, dataset.k2, float(f"{np.sqrt(x * dataset.P / dataset.k1):.6g}"),
+                dataset.selection)
+        for x in xs
+    )
+
+
+def make_report(
+    out_dir: str | os.PathLike[str],
+    dataset: Dataset,
+    *,
+    lr: float,
+    steps: int,
+    seeds: int | Sequence[int] = (0,),
+    a0: float = 1e-3,
+    init: str = "spectral",
+    every: int | None = None,
+    samples: int = 20,
+    dps: int = 50,
+    seed: int = 0,
+    sweep_x: Sequence[float] = SWEEP_X,
+    formats: str | Iterable[str] = DEFAULT_FORMATS,
+    title: str = "modspec report",
+    progress: Callable[[str], None] | None = None,
+) -> list[Path]:
+    """Verify, compute trajectories and simulations, and write the report.
+
+    Parameters
+    ----------
+    out_dir : path
+        Destination directory (see :func:`~proofs.report.write_report`).
+    dataset : Dataset
+        The dataset of the trajectories and simulations.
+    lr, steps, seeds, a0, init : training options
+        As for ``numeric.simulate.simulate`` (``a0`` and ``lr`` also for the
+        theory trajectories).
+    every : int, optional
+        Checkpoint spacing; default ``max(1, steps // 200)``.
+    samples, dps, seed : verification options
+        As for ``proofs.verify.verify``.
+    sweep_x : sequence of float
+        Points of ``k1 r**2 / P`` for the converged-error sweep; each sweep
+        network trains for ``steps`` steps.
+    formats : str or iterable of str
+        Any of html, md, tex.
+    title : str
+        Report title.
+    progress : callable, optional
+        Called with a short message before each step.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    from numeric.simulate import simulate, simulate_batch
+    from numeric.trajectory import theory_trajectory
+    from proofs.verify import verify
+
+    fmts = parse_formats(formats)  # fail on a bad format before any work
+    announce = progress if progress is not None else (lambda _msg: None)
+    every = max(1, int(steps) // 200) if every is None else every
+    sweep_sets = sweep_datasets(dataset, sweep_x)
+
+    announce("verifying theorems")
+    report = verify(samples=samples, dps=dps, seed=seed)
+    trajectories: dict[str, Any] = {}
+    simulations: dict[str, Any] = {}
+    for arch in ARCHITECTURES:
+        announce(f"theory trajectory: {arch}")
+        trajectories[arch] = theory_trajectory(dataset, arch, lr=lr, a0=a0, steps=steps, every=every)
+        announce(f"simulation: {arch}")
+        simulations[arch] = simulate(dataset, arch, lr=lr, steps=steps, seeds=seeds, init=init, a0=a0, every=every)
+
+    x = np.array([d.k1 * float(d.r) ** 2 / d.P for d in sweep_sets])
+    simulated, theory = {}, {}
+    for arch in ARCHITECTURES:
+        announce(f"sweep: {arch}")
+        run = simulate_batch(sweep_sets, arch, lr=lr, steps=steps, seeds=(0,), init=init, a0=a0, every=steps or 1)
+        simulated[arch] = np.asarray(run.novel_error)[:, -1]
+        theory[arch] = np.array([
+            theory_trajectory(d, arch, lr=lr, a0=a0, steps=0).converged["novel_error"] for d in sweep_sets
+        ])
+
+    settings = {"lr": lr, "steps": steps, "every": every, "seeds": seeds, "init": init, "a0": a0,
+                "sweep k1 r^2 / P": tuple(float(v) for v in x)}
+    doc = build_document(
+        report, trajectories, simulations, SweepData(x, simulated, theory),
+        dataset=dataset, settings=settings, title=title, progress=announce,
+    )
+    return write_report(out_dir, doc, fmts, progress=announce)
