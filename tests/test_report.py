@@ -509,8 +509,25 @@ def _chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedPro
     return subprocess.run(base + list(args), capture_output=True, text=True, timeout=180, check=False)
 
 
-#: Chromium log lines that mean the page itself had a problem.
-_CONSOLE_ERROR = re.compile(r"Uncaught|:ERROR:CONSOLE\(|CONSOLE\(\d+\)\].*error|net::ERR_", re.I)
+#: Chromium log lines that mean the page itself had a problem. The page has no
+#: scripts, so any console message at all is an error; Chromium 156 logs even
+#: console.error at INFO level (``INFO:CONSOLE:1] "..."``), older versions as
+#: ``CONSOLE(1)``. ``net::ERR_`` means something tried to load a resource.
+_CONSOLE_ERROR = re.compile(r"Uncaught|:CONSOLE[:(]\d+|net::ERR_", re.I)
+
+
+@pytest.mark.parametrize(
+    "line, is_error",
+    [
+        ('[1:1:1128/162633.99:INFO:CONSOLE:1] "bad thing", source: file:///tmp/bad.html (1)', True),
+        ('[1:1:1128/162633.99:INFO:CONSOLE(12)] "Uncaught ReferenceError: f", source: x (12)', True),
+        ("[1:1:1128/162633.99:ERROR:net/x.cc:1] net::ERR_NAME_NOT_RESOLVED", True),
+        # Chromium's own noise in a container, not the page's
+        ("[1:1:1128/162423.22:ERROR:dbus/object_proxy.cc:572] Failed to call method", False),
+    ],
+)
+def test_console_error_detector(line: str, is_error: bool) -> None:
+    assert bool(_CONSOLE_ERROR.search(line)) is is_error, line
 
 
 @pytest.mark.browser
