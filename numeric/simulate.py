@@ -352,7 +352,7 @@ def init(
     d_idx = np.repeat(np.arange(nd), nl * ns)
     lr_b = np.tile(np.repeat(lrs, ns), nd)
     seed_b = tuple(seed_list) * (nd * nl)
-    rngs = {s: np.random.default_rng(s) for s in seed_list}
+    rngs = [np.random.default_rng(s) for s in seed_b]  # one stream per network, shared by its modules
     mats = [data_matrices(d) for d in datasets]
 
     modules, weights = [], []
@@ -385,7 +385,7 @@ def init(
         # initial weights in the full space, per network
         W1s, W2s = [], []
         for b in range(B):
-            rng, dm = rngs[seed_b[b]], mvs[d_idx[b]]
+            rng, dm = rngs[b], mvs[d_idx[b]]
             if init == "random":
                 if module.deep:
                     W1s.append(rng.normal(0.0, init_scale, (h, len(cols))))
@@ -601,7 +601,7 @@ def run(
     t0 = state.t
     ckpts = sorted(set(range(0, steps + 1, every)) | {steps})
     chunk = max(1, math.ceil(steps / _PROGRESS_CALLS)) if steps else 1
-    checks = set(ckpts) | set(range(chunk, steps + 1, chunk))
+    checks = set(ckpts) | set(range(chunk, steps + 1, chunk)) | {steps}
     ts, obs, last_ok = [], [], t0
     with np.errstate(over="ignore", invalid="ignore"):
         for n in range(steps + 1):
@@ -614,7 +614,7 @@ def run(
                         f"stability bound on lr: {np.min(stability_bound(system)):.6g}, lr = {np.max(system.lr):.6g}"
                     )
                 last_ok = state.t
-                if progress is not None and n % chunk == 0 and n > 0:
+                if progress is not None and n > 0 and (n % chunk == 0 or n == steps):
                     progress(n, steps)
             if n in ckpts or n == steps:
                 ts.append(t0 + n)
@@ -709,7 +709,7 @@ def simulate(
     every : int
         Checkpoint spacing ``>= 1``; checkpoints ``0, every, ..., steps`` (the last always).
     progress : callable, optional
-        ``progress(done_steps, total_steps)``, called at most 32 times.
+        ``progress(done_steps, total_steps)``, called at most 33 times (the last with ``done == total``).
 
     Returns
     -------
