@@ -12,6 +12,7 @@ Shapes: ``X`` (n_in, P), ``Y`` (n_out, P), ``Sx`` (n_in, n_in),
 from __future__ import annotations
 
 import itertools
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,8 +151,17 @@ def _expand(coords: dict, blocks: tuple[str, ...], d: Dataset, w: np.ndarray, fe
 
 
 def mode_vectors(d: Dataset, module: Module = DENSE_MODULE, backend: str = "numpy") -> tuple[ModeVectors, ...]:
-    """Singular vectors of the modes present on ``d``, built from the derived closed forms."""
+    """Singular vectors of the modes present on ``d``, built from the derived closed forms.
+
+    Cached per (dataset, module, backend, mpmath working precision); treat the
+    arrays as read-only.
+    """
     check_backend(backend)
+    return _mode_vectors(d, module, backend, mpmath.mp.dps)
+
+
+@lru_cache(maxsize=512)
+def _mode_vectors(d: Dataset, module: Module, backend: str, dps: int) -> tuple[ModeVectors, ...]:
     spec = derive_module_spectrum(module)
     W, Q = item_basis(d, backend)
     unselected = [j for j in range(d.n1) if j not in d.selection]

@@ -178,12 +178,17 @@ def present_modes(spectrum: ModuleSpectrum, values: dict) -> tuple[Mode, ...]:
     """Modes that exist for concrete parameters: multiplicity > 0 and pi != 0 exactly.
 
     ``values`` maps the symbols of :mod:`theory.symbols` to exact numbers
-    (``Dataset.substitution()``).
+    (``Dataset.substitution()``). Cached per (module, values).
     """
+    return _present_modes(spectrum.module, tuple(sorted(values.items(), key=lambda kv: str(kv[0]))))
+
+
+@cache
+def _present_modes(module: Module, values: tuple) -> tuple[Mode, ...]:
     keep = []
-    for m in spectrum.modes:
-        mult = sp.sympify(m.multiplicity).subs(values)
-        pi = sp.sympify(m.singular_value).subs(values)
+    for m in derive_module_spectrum(module).modes:
+        mult = sp.sympify(m.multiplicity).subs(dict(values))
+        pi = sp.sympify(m.singular_value).subs(dict(values))
         if mult != 0 and sp.simplify(pi) != 0:
             keep.append(m)
     return tuple(keep)
