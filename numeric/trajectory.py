@@ -142,7 +142,7 @@ def theory_trajectory(d: Dataset, arch: str, *, lr: float, a0: float, steps: int
     """Evaluate the closed-form trajectory of ``arch`` trained on ``d``.
 
     Every present mode (non-zero singular value) starts at ``a0``; absent modes
-    stay at 0. Time counts gradient steps of size ``lr`` (``tau = 1/lr``).
+    carry no strength and are left out of ``modes``. Time counts gradient steps of size ``lr`` (``tau = 1/lr``).
     """
     get_architecture(arch)
     check_training_args(lr, a0, steps, every)
@@ -160,9 +160,11 @@ def theory_trajectory(d: Dataset, arch: str, *, lr: float, a0: float, steps: int
     norms, rho, novel = _observables_at(d, arch, strengths)
     conv_strengths = {k: np.array(v) for k, v in limits.items()}
     c_norms, c_rho, c_novel = _observables_at(d, arch, conv_strengths)
-    converged = {"modes": limits, "block_norms": {k: float(v) for k, v in c_norms.items()},
+    present = [mode.name for _, mode in _present(d, arch)]
+    converged = {"modes": {k: limits[k] for k in present}, "block_norms": {k: float(v) for k, v in c_norms.items()},
                  "rho": float(c_rho), "novel_error": float(c_novel)}
-    return Trajectory(d, arch, float(lr), float(a0), t, strengths, norms, rho, novel, converged)
+    modes = {k: strengths[k] for k in present}
+    return Trajectory(d, arch, float(lr), float(a0), t, modes, norms, rho, novel, converged)
 
 
 def half_times(d: Dataset, arch: str, *, lr: float, a0: float) -> dict[str, float]:

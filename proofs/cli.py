@@ -15,6 +15,8 @@ from proofs.progress import ProgressBar
 from proofs.records import VerifyReport
 from proofs.spectrum import SpectrumReport, spectrum_report
 from proofs.verify import verify
+from numeric.trajectory import half_times, theory_trajectory
+from theory.architectures import ARCHITECTURES
 from theory.dataset import Dataset
 
 __all__ = ["main", "build_parser"]
@@ -48,11 +50,11 @@ def _print_json(obj: Any) -> None:
 
 # --------------------------------------------------------------------------- verify
 def _format_verify(rep: VerifyReport) -> str:
-    lines = [f"{'id':<4} {'theorem':<34} {'symbolic':<9} {'samples':>7} {'dps':>4} {'max residual':>13}  status"]
+    lines = [f"{'id':<4} {'theorem':<42} {'symbolic':<9} {'samples':>7} {'dps':>4} {'max residual':>13}  status"]
     for t in rep.theorems:
         c = t.certified
         lines.append(
-            f"{t.id:<4} {t.name:<34} {'proved' if t.symbolic else 'FAILED':<9} {c.samples:>7} {c.dps:>4} "
+            f"{t.id:<4} {t.name:<42} {'proved' if t.symbolic else 'FAILED':<9} {c.samples:>7} {c.dps:>4} "
             f"{c.max_residual:>13.3g}  {t.status}"
         )
         if not t.symbolic:
@@ -89,10 +91,55 @@ def _cmd_spectrum(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- trajectory
+def _every(args: argparse.Namespace) -> int:
+    return args.every if args.every is not None else max(1, args.steps // 100) if isinstance(args.steps, int) else 1
+
+
+def _format_series(t: Any, modes: dict, rho: Any, novel: Any) -> str:
+    names = list(modes)
+    head = f"{'t':>10} " + " ".join(f"{n:>12}" for n in names) + f" {'rho':>10} {'novel_err':>10}"
+    rows = [head]
+    for i, step in enumerate(t):
+        vals = " ".join(f"{modes[n][i]:>12.6g}" for n in names)
+        rows.append(f"{int(step):>10} {vals} {rho[i]:>10.6g} {novel[i]:>10.6g}")
+    return "\n".join(rows)
+
+
+def _cmd_trajectory(args: argparse.Namespace) -> int:
+    d = _dataset(args)
+    traj = theory_trajectory(d, args.arch, lr=args.lr, a0=args.a0, steps=args.steps, every=_every(args))
+    halves = half_times(d, args.arch, lr=args.lr, a0=args.a0) if args.half_times else None
+    if args.json:
+        data = traj.to_json()
+        if halves is not None:
+            data["half_times"] = halves
+        _print_json(data)
+    else:
+        print(f"{args.arch} network on D(n1={d.n1}, n2={d.n2}, k1={d.k1}, k2={d.k2}, r={d.r}), lr={args.lr}, a0={args.a0}")
+        print(_format_series(traj.t, traj.modes, traj.rho, traj.novel_error))
+        c = traj.converged
+        print(f"converged: rho={c['rho']:.6g}, novel error={c['novel_error']:.6g}, "
+              + ", ".join(f"||W_{k}||={v:.6g}" for k, v in c["block_norms"].items()))
+        if halves is not None:
+            print("half-learning times (steps): " + ", ".join(f"{k}={v:.6g}" for k, v in halves.items()))
+    return 0
+
+
+def _training_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("training")
+    g.add_argument("--arch", required=True, choices=list(ARCHITECTURES), help="network architecture")
+    g.add_argument("--lr", type=float, default=0.05, help="gradient-descent step eta > 0 (tau = 1/eta; default 0.05)")
+    g.add_argument("--a0", type=float, default=1e-3, help="initial mode strength a0 > 0 (default 1e-3)")
+    g.add_argument("--steps", type=int, default=1000, help="gradient steps T >= 0 (default 1000)")
+    g.add_argument("--every", type=int, default=None, help="checkpoint interval K >= 1 (default steps/100)")
+
+
 # --------------------------------------------------------------------------- parser
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": _cmd_verify,
     "spectrum": _cmd_spectrum,
+    "trajectory": _cmd_trajectory,
 }
 
 
@@ -118,6 +165,18 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Evaluate the derived spectrum (THEORY.md section 2) on one dataset.")
     _dataset_flags(s)
     s.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    t = sub.add_parser("trajectory", help="the theory's prediction of one training run",
+                       description="Closed-form mode strengths, block norms, rho and novel-combination error "
+                                   "along gradient descent (t counts steps, tau = 1/lr). Mode names: pi1, pi2, "
+                                   "pi3 for dense/shallow; <module>:<channel> (omega:pi1, gamma:pi1, gamma:pi2, "
+                                   "gamma:pi3) for split/segregated, the channel being the selected-feature (pi1), "
+                                   "unselected-feature (pi2) or complement (pi3) subspace.")
+    _dataset_flags(t)
+    _training_flags(t)
+    t.add_argument("--half-times", action="store_true", help="also report each mode's half-learning time "
+                   "(needs a0 below half of every fixed point)")
+    t.add_argument("--json", action="store_true", help="print machine-readable JSON")
     return p
 
 
@@ -130,6 +189,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, UsageError) as err:
         print(f"modspec {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. head: not an error of ours
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
