@@ -1,9 +1,10 @@
 """Simulated gradient descent (numeric.simulate) against the theory of THEORY.md sections 3-5.
 
 Every tolerance is a named constant or a formula with a comment deriving it.
-Expected closed forms are written here from THEORY.md section 3 (tests are
-where expected formulas belong); they use the singular values and input
-eigenvalues of ``numeric.matrices.mode_vectors``.
+Deep mode strengths are compared with ``numeric.trajectory.theory_trajectory``
+(the derived closed forms); the shallow discrete/continuous comparison writes
+THEORY.md section 3 here, from the singular values and input eigenvalues of
+``numeric.matrices.mode_vectors``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from hypothesis import assume, example, given, note, settings
 from hypothesis import strategies as st
 from scipy.integrate import solve_ivp
 
+from numeric.trajectory import theory_trajectory
 from numeric.matrices import data_matrices, mode_vectors, module_slices
 from numeric.simulate import (
     INITS, DivergenceError, SimulationResult, euler_error_constant, full_map, init, run, simulate,
@@ -113,9 +115,11 @@ def spectral_errors(d: Dataset, arch: str, lr: float, a0: float, horizon: float)
     """
     steps = int(math.ceil(horizon / lr))
     res = simulate(d, arch, lr=lr, steps=steps, a0=a0)
+    theory = theory_trajectory(d, arch, lr=lr, a0=a0, steps=steps)
+    assert np.array_equal(theory.t, res.t)
     out = {}
     for name, (pi, lam, deep) in modes_of(d, arch).items():
-        err = float(np.max(np.abs(res.modes[name][0] - closed_form(pi, lam, deep, a0, lr, res.t))))
+        err = float(np.max(np.abs(res.modes[name][0] - theory.modes[name])))
         first = euler_error_constant(a0 * lam / pi) * lr * pi * (pi / lam)
         out[name] = (err, first * (1 + second_order(pi, lr)) + ROUNDING(size(d), steps) * max(pi / lam, 1.0), pi)
     return out
