@@ -33,7 +33,7 @@ def verify_theorem(theorem: Theorem, *, samples: int = 20, dps: int = 50, seed: 
     _check_options(samples, dps, seed)
     start = time.perf_counter()
     proof = theorem.prove()
-    datasets = [d for d in sample_datasets(samples, seed) if theorem.applies(d)]
+    datasets = sample_datasets(samples, seed, applies=theorem.applies)
     checks = run_checks(theorem.certify, datasets, dps)
     tol = residual_tolerance(dps)
     worst = max((c.residual for c in checks), default=0.0)
