@@ -9,6 +9,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+
+import numpy as np
 from typing import Any, Callable, Sequence
 
 from proofs.progress import ProgressBar
@@ -16,6 +18,7 @@ from proofs.records import VerifyReport
 from proofs.spectrum import SpectrumReport, spectrum_report
 from proofs.verify import verify
 from numeric.trajectory import half_times, theory_trajectory
+from proofs.simulation import simulation_report
 from theory.architectures import ARCHITECTURES
 from theory.dataset import Dataset
 
@@ -135,11 +138,67 @@ def _training_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--every", type=int, default=None, help="checkpoint interval K >= 1 (default steps/100)")
 
 
+# --------------------------------------------------------------------------- simulate
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    d = _dataset(args)
+    bar = ProgressBar("simulate", enabled=not args.quiet)
+    rep = simulation_report(d, args.arch, lr=args.lr, a0=args.a0, steps=args.steps, every=_every(args),
+                            seeds=args.seeds, init=args.init, init_scale=args.init_scale, hidden=args.hidden,
+                            progress=bar.update)
+    bar.close()
+    if args.json:
+        _print_json(rep.to_json())
+        return 0
+    sim = rep.simulation
+    print(f"{args.arch} network, {args.init} init, {args.seeds} seed(s), lr={args.lr}, on "
+          f"D(n1={d.n1}, n2={d.n2}, k1={d.k1}, k2={d.k2}, r={d.r}); mean over seeds:")
+    mean = {k: v.mean(axis=0) for k, v in sim.modes.items()}
+    print(_format_series(sim.t, mean, np.nanmean(sim.rho, axis=0) if not np.all(np.isnan(sim.rho)) else sim.rho[0],
+                         sim.novel_error.mean(axis=0)))
+    print("largest deviation from theory (abs / rel):")
+    dev = rep.deviation()
+    for group in ("modes", "block_norms"):
+        for k, v in dev[group].items():
+            print(f"  {group[:-1] if group == 'modes' else 'W_' + k:>12} {k if group == 'modes' else '':<10} "
+                  f"{_fmt(v['abs'])} / {_fmt(v['rel'])}")
+    for k in ("rho", "novel_error"):
+        print(f"  {k:>12} {'':<10} {_fmt(dev[k]['abs'])} / {_fmt(dev[k]['rel'])}")
+    return 0
+
+
+def _fmt(x: float | None) -> str:
+    return "n/a" if x is None else f"{x:.3g}"
+
+
+# --------------------------------------------------------------------------- report
+def _cmd_report(args: argparse.Namespace) -> int:
+    from proofs.report.pipeline import make_report  # matplotlib loads only for reports
+
+    d = _dataset(args)
+    stages = 2 + 3 * len(ARCHITECTURES) + 2
+    bar = ProgressBar("report", enabled=not args.quiet)
+    done = [0]
+
+    def announce(msg: str) -> None:
+        bar.update(done[0], stages, msg)
+        done[0] += 1
+
+    paths = make_report(args.out, d, lr=args.lr, steps=args.steps, seeds=tuple(range(args.seeds)), a0=args.a0,
+                        every=args.every, samples=args.samples, dps=args.dps, seed=args.seed,
+                        formats=args.format, progress=announce)
+    bar.close()
+    for path in paths:
+        print(path)
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": _cmd_verify,
     "spectrum": _cmd_spectrum,
     "trajectory": _cmd_trajectory,
+    "simulate": _cmd_simulate,
+    "report": _cmd_report,
 }
 
 
@@ -177,6 +236,38 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--half-times", action="store_true", help="also report each mode's half-learning time "
                    "(needs a0 below half of every fixed point)")
     t.add_argument("--json", action="store_true", help="print machine-readable JSON")
+
+    m = sub.add_parser("simulate", help="gradient descent on the real networks, compared with the theory",
+                       description="Batched full-batch gradient descent for seeds 0..N-1, reported as the mean over "
+                                   "seeds, the largest value over seeds and the largest deviation from the theory "
+                                   "(same flags as trajectory). A step size at or above the stability bound is "
+                                   "refused with the bound named.")
+    _dataset_flags(m)
+    _training_flags(m)
+    m.add_argument("--seeds", type=int, default=1, help="number of seeds N, 1..4096 (default 1)")
+    m.add_argument("--init", choices=["spectral", "random"], default="spectral",
+                   help="spectral (exact comparison) or small random Gaussian initialization")
+    m.add_argument("--init-scale", type=float, default=1e-3, help="std of each weight entry for --init random")
+    m.add_argument("--hidden", type=int, default=None, help="hidden width of deep modules (default: the rank)")
+    m.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    m.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    rp = sub.add_parser("report", help="write a derivation report (HTML, Markdown, LaTeX)",
+                        description="Verify every theorem, compute theory and simulation for all architectures, "
+                                    "and write report.html (self-contained) and report.md (+ SVG figures) into "
+                                    "--out. Nothing is left behind if a step fails.")
+    rp.add_argument("--out", required=True, help="output directory")
+    _dataset_flags(rp, required=False)
+    rp.add_argument("--lr", type=float, default=0.05, help="gradient-descent step (default 0.05)")
+    rp.add_argument("--a0", type=float, default=1e-3, help="initial mode strength (default 1e-3)")
+    rp.add_argument("--steps", type=int, default=2000, help="gradient steps (default 2000)")
+    rp.add_argument("--every", type=int, default=None, help="checkpoint interval (default steps/200)")
+    rp.add_argument("--seeds", type=int, default=2, help="simulation seeds (default 2)")
+    rp.add_argument("--format", default="html,md", help="comma-separated formats among html, md, tex (default html,md)")
+    rp.add_argument("--samples", type=int, default=20, help="sampled datasets per theorem (default 20)")
+    rp.add_argument("--dps", type=int, default=50, help="digits of the certificates (default 50)")
+    rp.add_argument("--seed", type=int, default=0, help="seed of the dataset sampler (default 0)")
+    rp.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 

@@ -1,0 +1,115 @@
+"""Simulated gradient descent next to the theory (``modspec simulate``).
+
+:func:`simulation_report` runs the batched simulator and the closed-form
+trajectory with the same flags and returns a :class:`SimulationReport`: the
+mean over seeds in the trajectory schema, the largest value over seeds, and the
+deviation from the theory for every series (the same
+:func:`proofs.deviation.max_deviation` the reports use).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import numpy as np
+
+from numeric.series import series_json
+from numeric.simulate import SimulationResult, simulate
+from numeric.trajectory import Trajectory, check_training_args, theory_trajectory
+from proofs.deviation import max_deviation
+from theory.dataset import Dataset
+
+__all__ = ["SimulationReport", "simulation_report", "series_deviation"]
+
+SERIES = ("modes", "block_norms", "rho", "novel_error")
+
+
+def series_deviation(traj: Trajectory, sim: SimulationResult, quantity: str, key: str | None = None) -> dict:
+    """``{"abs": max |sim - theory|, "rel": abs / max |theory|}`` of one series (None if incomparable)."""
+    th = getattr(traj, quantity) if key is None else getattr(traj, quantity)[key]
+    si = getattr(sim, quantity) if key is None else getattr(sim, quantity)[key]
+    gap = max_deviation(traj.t, th, sim.t, si)
+    finite = np.abs(np.asarray(th, dtype=float))
+    finite = finite[np.isfinite(finite)]
+    scale = float(finite.max()) if finite.size else 0.0
+    rel = None if gap is None or scale == 0 else gap / scale
+    return {"abs": gap, "rel": rel}
+
+
+def _mean(x: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.mean(np.asarray(x, dtype=float), axis=0)
+
+
+def _max(x: np.ndarray) -> np.ndarray:
+    arr = np.asarray(x, dtype=float)
+    if np.all(np.isnan(arr)):
+        return np.full(arr.shape[1:], np.nan)
+    return np.nanmax(arr, axis=0)
+
+
+def _per_series(sim: SimulationResult, fn: Callable[[np.ndarray], np.ndarray]) -> dict:
+    return {
+        "modes": {k: series_json(fn(v)) for k, v in sim.modes.items()},
+        "block_norms": {k: series_json(fn(v)) for k, v in sim.block_norms.items()},
+        "rho": series_json(fn(sim.rho)),
+        "novel_error": series_json(fn(sim.novel_error)),
+    }
+
+
+@dataclass(frozen=True)
+class SimulationReport:
+    """A simulation and the theory's prediction for the same flags."""
+
+    simulation: SimulationResult
+    theory: Trajectory
+
+    def deviation(self) -> dict:
+        """Deviation from the theory of every series (see :func:`series_deviation`)."""
+        sim, traj = self.simulation, self.theory
+        return {
+            "modes": {k: series_deviation(traj, sim, "modes", k) for k in traj.modes if k in sim.modes},
+            "block_norms": {k: series_deviation(traj, sim, "block_norms", k) for k in traj.block_norms},
+            "rho": series_deviation(traj, sim, "rho"),
+            "novel_error": series_deviation(traj, sim, "novel_error"),
+        }
+
+    def max_mode_deviation(self) -> float:
+        """Largest absolute deviation of a mode strength (NaN if there is no mode)."""
+        gaps = [v["abs"] for v in self.deviation()["modes"].values() if v["abs"] is not None]
+        return max(gaps) if gaps else float("nan")
+
+    def to_json(self) -> dict:
+        """Trajectory schema of the mean over seeds, plus ``max_over_seeds`` and ``deviation``."""
+        sim = self.simulation
+        mean = _per_series(sim, _mean)
+        final = {
+            "block_norms": {k: v[-1] for k, v in mean["block_norms"].items()},
+            "rho": mean["rho"][-1], "novel_error": mean["novel_error"][-1],
+            "modes": {k: v[-1] for k, v in mean["modes"].items()},
+        }
+        return {
+            "params": sim.dataset.as_dict(), "arch": sim.arch, "init": sim.init,
+            "lr": float(sim.lr[0]), "seeds": sorted(set(sim.seeds)), "t": sim.t.tolist(),
+            **mean,
+            "converged": final,
+            "max_over_seeds": _per_series(sim, _max),
+            "deviation": self.deviation(),
+            "stability_bound": series_json(np.min(sim.bound)) if sim.bound is not None else None,
+        }
+
+
+def simulation_report(
+    d: Dataset, arch: str, *, lr: float, a0: float, steps: int, every: int = 1, seeds: int = 1,
+    init: str = "spectral", init_scale: float = 1e-3, hidden: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationReport:
+    """Simulate ``seeds`` networks (seeds 0..seeds-1) and compute the theory for the same flags."""
+    check_training_args(lr, a0, steps, every)
+    if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= 4096:
+        raise ValueError(f"seeds must be an integer in [1, 4096]; got {seeds!r}")
+    traj = theory_trajectory(d, arch, lr=lr, a0=a0, steps=steps, every=every)
+    sim = simulate(d, arch, lr=lr, steps=steps, seeds=tuple(range(seeds)), init=init, a0=a0,
+                   init_scale=init_scale, hidden=hidden, every=every, progress=progress)
+    return SimulationReport(sim, traj)
