@@ -89,8 +89,8 @@ def block_relations() -> Derivation:
     """
     signs = (-1, 1)
     off = sp.Add(*[bj * bl for bj in signs for bl in signs]) * 2 ** (s.n1 - 2)
-    diag = sp.Add(*[bj**2 for bj in signs]) * 2 ** (s.n1 - 1)
-    if off != 0 or sp.simplify(diag - 2**s.n1) != 0:
+    diag = sp.Mul(sp.Add(*[bj**2 for bj in signs], evaluate=False), 2 ** (s.n1 - 1), evaluate=False)
+    if off != 0 or sp.simplify(diag.doit() - 2**s.n1) != 0:
         raise AssertionError("block relation B B^T = P I failed")
     return (
         Derivation("Block relations of the code matrix B")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
+import sympy as sp
 
 from proofs.report.assemble import build_document
 from proofs.report.figures import SweepData
@@ -40,8 +41,8 @@ def sweep_datasets(dataset: Dataset, xs: Sequence[float] = SWEEP_X) -> tuple[Dat
     if not xs or any(not np.isfinite(x) or x <= 0 for x in xs):
         raise ValueError(f"sweep values of k1 r^2 / P must be finite and > 0; got {tuple(xs)!r}")
     return tuple(
-        Dataset(dataset.n1, dataset.n2, dataset.k1, dataset.k2, float(f"{np.sqrt(x * dataset.P / dataset.k1):.6g}"),
-                dataset.selection)
+        Dataset(dataset.n1, dataset.n2, dataset.k1, dataset.k2,
+                sp.sqrt(sp.nsimplify(x) * dataset.P / dataset.k1), dataset.selection)
         for x in xs
     )
 

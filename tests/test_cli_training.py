@@ -1,0 +1,96 @@
+"""The simulate and report commands: schema, the issue's accuracy bound, same numbers as verify/simulate."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+from numeric.trajectory import theory_trajectory
+from proofs.cli import main
+from theory.architectures import ARCHITECTURES
+from theory.dataset import Dataset
+
+DATA = ["--n1", "3", "--n2", "2", "--k1", "1", "--k2", "1", "--r", "1"]
+
+
+def run_json(capsys, *argv):
+    code = main([*argv, "--json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("arch", list(ARCHITECTURES))
+@pytest.mark.parametrize("lr", [0.05, 0.02])
+def test_simulate_spectral_deviation_below_eta_max_pi_astar(capsys, arch, lr):
+    """Issue 4: largest mode deviation < eta * max over modes of (pi a*), for eta <= 0.05.
+
+    Euler's global error on the logistic mode ODE is C eta pi a* with C ~ 0.61
+    at a0 = 1e-3 a* (derived in numeric.simulate.euler_error_constant), so the
+    bound holds with margin; a wrong step or wrong theory breaks it.
+    """
+    data = run_json(capsys, "simulate", "--arch", arch, *DATA, "--lr", str(lr), "--steps", "3000", "--every", "10",
+                    "--seeds", "2", "--quiet")
+    d = Dataset(3, 2, 1, 1, 1)
+    traj = theory_trajectory(d, arch, lr=lr, a0=1e-3, steps=0)
+    worst = max(v["abs"] for v in data["deviation"]["modes"].values())
+    bound = lr * max(_pi_astar(d, arch).values())
+    assert worst < bound, (worst, bound)
+    assert set(data) >= {"params", "arch", "t", "modes", "block_norms", "rho", "novel_error", "converged",
+                         "max_over_seeds", "deviation"}
+    assert set(data["modes"]) == set(traj.modes)
+    for series in ("modes", "block_norms"):
+        for key, dev in data["deviation"][series].items():
+            assert set(dev) == {"abs", "rel"}, key
+
+
+def _pi_astar(d, arch):
+    from numeric.matrices import evaluate
+    from theory.spectrum import derive_module_spectrum, present_modes
+
+    out = {}
+    for module in ARCHITECTURES[arch].modules:
+        for m in present_modes(derive_module_spectrum(module), d.substitution()):
+            out[m.name] = float(evaluate(m.singular_value * m.fixed_point, d))
+    return out
+
+
+@pytest.mark.parametrize("argv, fragment", [
+    (["--lr", "3"], "stability bound"),
+    (["--seeds", "0"], "seeds must be an integer in [1, 4096]"),
+    (["--init", "random", "--init-scale", "-1"], "init_scale"),
+    (["--hidden", "1"], "hidden"),
+])
+def test_simulate_bad_input_exits_2_naming_the_problem(capsys, argv, fragment):
+    code = main(["simulate", "--arch", "dense", *DATA, *argv])
+    err = capsys.readouterr().err
+    assert code == 2 and fragment in err and "Traceback" not in err and err.count("\n") == 1
+
+
+def _row(md: str, theorem: str) -> list[str]:
+    line = next(x for x in md.splitlines() if x.startswith(f"| {theorem} |"))
+    return [c.strip() for c in line.strip("|").split("|")]
+
+
+@pytest.mark.slow
+def test_report_numbers_equal_verify_and_simulate(capsys, tmp_path):
+    flags = ["--steps", "300", "--every", "3", "--lr", "0.05"]
+    out = tmp_path / "rep"
+    assert main(["report", "--out", str(out), *DATA, *flags, "--seeds", "1", "--samples", "3", "--dps", "30",
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    md = (out / "report.md").read_text(encoding="utf-8")
+    verify = run_json(capsys, "verify", "--samples", "3", "--dps", "30", "--quiet")
+    for th in verify["theorems"]:
+        assert _row(md, th["id"])[6] == f"{th['certified']['max_residual']:.3g}"
+    sims = {a: run_json(capsys, "simulate", "--arch", a, *DATA, *flags, "--seeds", "1", "--quiet")
+            for a in ARCHITECTURES}
+    t3 = max(v["abs"] for s in sims.values() for v in s["deviation"]["modes"].values())
+    assert _row(md, "T3")[7] == f"{t3:.3g}"
+    t5 = max(sims["dense"]["deviation"]["rho"]["abs"], sims["dense"]["deviation"]["novel_error"]["abs"])
+    assert _row(md, "T5")[7] == f"{t5:.3g}"
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert len(re.findall(r"<svg", html)) == 5 and "<math" in html
