@@ -9,6 +9,7 @@ with an independent least-squares solve.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import mpmath
@@ -32,7 +33,7 @@ __all__ = [
 
 _SOLUTION_ARGS = (s.pi_m, s.lam_m, s.a0, s.t, s.tau)
 #: Times (in units of tau) at which trajectories are sampled: start, transient, late.
-_TIMES = (0, "1/4", 1, 4)
+_TIMES = (Fraction(0), Fraction(1, 4), Fraction(1), Fraction(4))
 
 
 def mode_parameters(d: Dataset, arch: str) -> list[tuple[bool, Any, Any, Any]]:
@@ -70,8 +71,8 @@ def dynamics_checks(d: Dataset) -> list[Check]:
             star = pi / lam
             scale = pi * star  # size of tau da/dt along the way
             for a0 in (star / 10, 3 * star):  # below and above the fixed point
-                for tt in _TIMES:
-                    tt = mpmath.mpf(tt) if not isinstance(tt, str) else mpmath.mpf(1) / 4
+                for frac in _TIMES:
+                    tt = mpmath.mpf(frac.numerator) / frac.denominator
                     slope = mpmath.diff(lambda x: sol(pi, lam, a0, x, 1), tt)
                     checks.append(Check(d, f"tau a' = rhs(a) ({arch} {mode.name}, t={tt})",
                                         _rel(slope - rhs(sol(pi, lam, a0, tt, 1), pi, lam), scale)))

@@ -67,7 +67,7 @@ class TheoremResult:
         return {
             "id": self.id, "name": self.name, "symbolic": self.symbolic,
             "certified": self.certified.to_json(), "status": self.status,
-            "message": self.symbolic_message if self.symbolic else self.symbolic_message,
+            "message": self.symbolic_message,
             "failures": list(self.certified.failures),
         }
 
