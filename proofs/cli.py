@@ -52,17 +52,31 @@ def _print_json(obj: Any) -> None:
 
 
 # --------------------------------------------------------------------------- verify
+def _sim_cell(t: Any) -> str:
+    s = t.simulation
+    if s is None:
+        return "-"
+    if s.worst_tolerance > 0:
+        return f"{s.worst_deviation / s.worst_tolerance:.2f} of tol"
+    return "exact" if s.worst_deviation == 0 else "FAILED"
+
+
 def _format_verify(rep: VerifyReport) -> str:
-    lines = [f"{'id':<4} {'theorem':<42} {'symbolic':<9} {'samples':>7} {'dps':>4} {'max residual':>13}  status"]
+    lines = [f"{'id':<4} {'theorem':<42} {'symbolic':<9} {'samples':>7} {'dps':>4} {'max residual':>13} "
+             f"{'GD vs theory':>13}  status"]
     for t in rep.theorems:
         c = t.certified
         lines.append(
             f"{t.id:<4} {t.name:<42} {'proved' if t.symbolic else 'FAILED':<9} {c.samples:>7} {c.dps:>4} "
-            f"{c.max_residual:>13.3g}  {t.status}"
+            f"{c.max_residual:>13.3g} {_sim_cell(t):>13}  {t.status}"
         )
         if not t.symbolic:
             lines.append(f"     {t.symbolic_message}")
         lines += [f"     {f}" for f in c.failures[:5]]
+        if t.simulation is not None:
+            lines += [f"     {f}" for f in t.simulation.failures[:5]]
+    lines.append("'GD vs theory': largest deviation of simulated gradient descent from the theory, as a fraction "
+                 "of its derived tolerance (worst check over the simulated datasets)")
     lines.append("all theorems verified" if rep.ok else "VERIFICATION FAILED")
     return "\n".join(lines)
 
@@ -70,7 +84,7 @@ def _format_verify(rep: VerifyReport) -> str:
 def _cmd_verify(args: argparse.Namespace) -> int:
     bar = ProgressBar("verify", enabled=not args.quiet)
     rep = verify(args.theorem or None, samples=args.samples, dps=args.dps, seed=args.seed,
-                 progress=lambda i, n, note: bar.update(i, n, note))
+                 simulate=not args.no_simulate, progress=lambda i, n, note: bar.update(i, n, note))
     bar.close()
     _print_json(rep.to_json()) if args.json else print(_format_verify(rep))
     return 0 if rep.ok else 1
@@ -217,6 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--samples", type=int, default=20, help="sampled datasets per theorem (default 20)")
     v.add_argument("--dps", type=int, default=50, help="decimal digits of the certificates (default 50)")
     v.add_argument("--seed", type=int, default=0, help="seed of the dataset sampler (default 0)")
+    v.add_argument("--no-simulate", action="store_true",
+                   help="skip the gradient-descent checks of the training claims (T3-T9)")
     v.add_argument("--json", action="store_true", help="print machine-readable JSON")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from theory.derivation import Derivation
 
-__all__ = ["Certificate", "TheoremResult", "VerifyReport", "json_float"]
+__all__ = ["Certificate", "SimulationSummary", "TheoremResult", "VerifyReport", "json_float"]
 
 
 def json_float(x: Any) -> float | None:
@@ -46,6 +46,31 @@ class Certificate:
 
 
 @dataclass(frozen=True)
+class SimulationSummary:
+    """Gradient descent against the theory on sampled datasets, for one theorem.
+
+    ``worst`` describes the check closest to its tolerance (largest
+    deviation/tolerance); ``failures`` lists every check above its tolerance.
+    """
+
+    samples: int
+    checks: int
+    worst: str
+    worst_deviation: float
+    worst_tolerance: float
+    failures: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def to_json(self) -> dict:
+        return {"samples": self.samples, "checks": self.checks, "worst": self.worst,
+                "worst_deviation": json_float(self.worst_deviation),
+                "worst_tolerance": json_float(self.worst_tolerance)}
+
+
+@dataclass(frozen=True)
 class TheoremResult:
     """Outcome of verifying one theorem: symbolic proof and numeric certificate."""
 
@@ -58,17 +83,21 @@ class TheoremResult:
     derivation: Derivation
     certified: Certificate
     seconds: float = 0.0
+    simulation: SimulationSummary | None = None
 
     @property
     def status(self) -> str:
-        return "pass" if self.symbolic and self.certified.ok else "fail"
+        sim_ok = self.simulation is None or self.simulation.ok
+        return "pass" if self.symbolic and self.certified.ok and sim_ok else "fail"
 
     def to_json(self) -> dict:
         return {
             "id": self.id, "name": self.name, "symbolic": self.symbolic,
-            "certified": self.certified.to_json(), "status": self.status,
+            "certified": self.certified.to_json(),
+            "simulation": None if self.simulation is None else self.simulation.to_json(),
+            "status": self.status,
             "message": self.symbolic_message,
-            "failures": list(self.certified.failures),
+            "failures": list(self.certified.failures) + list(self.simulation.failures if self.simulation else ()),
         }
 
 

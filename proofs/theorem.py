@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 import sympy as sp
 
 from numeric.certify import Check
+from numeric.simcheck import SimCheck
 from theory import symbols as s
 from theory.dataset import Dataset
 from theory.derivation import Derivation
@@ -65,11 +66,13 @@ class Proof:
 
 @dataclass(frozen=True)
 class Theorem:
-    """One claim: statement, assumptions, symbolic proof, numeric certificate.
+    """One claim: statement, assumptions, symbolic proof, numeric certificate, simulation check.
 
     ``certify`` is called once per sampled dataset inside ``mpmath.workdps``
-    and returns relative residuals; ``applies`` filters the datasets a claim
-    is about (e.g. T5 needs n2 >= 1, k1 >= 1, r > 0).
+    and returns relative residuals; ``simulate`` (training claims only) trains
+    the real networks on a dataset and returns deviations with their derived
+    tolerances; ``applies`` filters the datasets a claim is about (e.g. T5
+    needs n2 >= 1, k1 >= 1, r > 0).
     """
 
     id: str
@@ -79,3 +82,4 @@ class Theorem:
     prove: Callable[[], Proof]
     certify: Callable[[Dataset], Iterable[Check]]
     applies: Callable[[Dataset], bool] = field(default=lambda d: True)
+    simulate: Callable[[Dataset], Iterable[SimCheck]] | None = None

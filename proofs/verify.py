@@ -8,7 +8,8 @@ from typing import Callable, Sequence
 from numeric.certify import residual_tolerance, run_checks
 from numeric.sampling import sample_datasets
 from proofs.catalogue import CATALOGUE, get_theorem
-from proofs.records import Certificate, TheoremResult, VerifyReport
+from numeric import simcheck
+from proofs.records import Certificate, SimulationSummary, TheoremResult, VerifyReport
 from proofs.theorem import Theorem
 
 __all__ = ["verify", "verify_theorem", "MIN_DPS", "MAX_DPS"]
@@ -28,8 +29,39 @@ def _check_options(samples: int, dps: int, seed: int) -> None:
         raise ValueError(f"seed must be an integer >= 0; got {seed!r}")
 
 
-def verify_theorem(theorem: Theorem, *, samples: int = 20, dps: int = 50, seed: int = 0) -> TheoremResult:
-    """Prove ``theorem`` symbolically and certify it on ``samples`` datasets."""
+#: Datasets on which each training claim is simulated (the degenerate ones, when
+#: they satisfy the claim, plus generic ones up to this count).
+SIM_SAMPLES = 6
+
+
+def _simulation_summary(theorem: Theorem, seed: int) -> SimulationSummary | None:
+    if theorem.simulate is None:
+        return None
+    datasets = sample_datasets(SIM_SAMPLES, seed, max_n1=3, max_k=2,
+                               applies=lambda d: theorem.applies(d) and simcheck.feasible(d))
+    checks = [c for d in datasets for c in theorem.simulate(d)]
+
+    def ratio(c: simcheck.SimCheck) -> float:
+        if c.tolerance > 0:
+            return c.deviation / c.tolerance
+        return 0.0 if c.deviation == 0 else float("inf")
+
+    worst = max(checks, key=ratio)
+    failures = tuple(
+        f"{c.what} on {c.dataset.as_dict()}: deviation {c.deviation:.3g} > tolerance {c.tolerance:.3g}"
+        for c in checks if not c.ok
+    )
+    return SimulationSummary(len(datasets), len(checks), worst.what, worst.deviation, worst.tolerance, failures)
+
+
+def verify_theorem(
+    theorem: Theorem, *, samples: int = 20, dps: int = 50, seed: int = 0, simulate: bool = True,
+) -> TheoremResult:
+    """Prove ``theorem`` symbolically, certify it on ``samples`` datasets, and simulate it.
+
+    The simulation check (training claims only) runs gradient descent on a few
+    small datasets; ``simulate=False`` skips it.
+    """
     _check_options(samples, dps, seed)
     start = time.perf_counter()
     proof = theorem.prove()
@@ -41,15 +73,16 @@ def verify_theorem(theorem: Theorem, *, samples: int = 20, dps: int = 50, seed: 
         f"{c.what} on {c.dataset.as_dict()}: residual {c.residual:.3g} > {tol:.0e}" for c in checks if not c.residual <= tol
     )
     certificate = Certificate(len(datasets), dps, worst, tol, tuple(d.as_dict() for d in datasets), failures)
+    sim = _simulation_summary(theorem, seed) if simulate else None
     return TheoremResult(
         theorem.id, theorem.name, theorem.statement, theorem.assumptions, proof.holds, proof.message,
-        proof.derivation, certificate, time.perf_counter() - start,
+        proof.derivation, certificate, time.perf_counter() - start, sim,
     )
 
 
 def verify(
     theorem_ids: Sequence[str] | None = None, *, samples: int = 20, dps: int = 50, seed: int = 0,
-    progress: Callable[[int, int, str], None] | None = None,
+    simulate: bool = True, progress: Callable[[int, int, str], None] | None = None,
 ) -> VerifyReport:
     """Verify the selected theorems (all by default) and return the report record."""
     _check_options(samples, dps, seed)
@@ -58,7 +91,7 @@ def verify(
     for i, th in enumerate(theorems):
         if progress:
             progress(i, len(theorems), th.id)
-        results.append(verify_theorem(th, samples=samples, dps=dps, seed=seed))
+        results.append(verify_theorem(th, samples=samples, dps=dps, seed=seed, simulate=simulate))
     if progress:
         progress(len(theorems), len(theorems), "done")
     return VerifyReport(tuple(results), seed, samples, dps)

@@ -25,17 +25,13 @@ from numeric.simulate import (
     simulate_batch, stability_bound, step,
 )
 from theory.architectures import ARCHITECTURES, get_architecture
+from numeric.tolerances import rounding
 from theory.dataset import Dataset
 
 EPS = np.finfo(float).eps
 DEEP = ("dense", "split", "segregated")
-#: Rounding of one step: each entry of a product of inner dimension d carries a
-#: relative error <= d * eps (standard bound gamma_d); a step chains 4 products
-#: and the run accumulates linearly over steps (perturbations off the mode
-#: manifold grow no faster than the modes themselves). Relative tolerance of a
-#: run of ``steps`` steps on matrices of size <= d: ROUNDING(d, steps).
-def ROUNDING(d: int, steps: int) -> float:  # noqa: N802 (a named tolerance)
-    return 4.0 * d * EPS * (steps + 1)
+#: Float64 rounding of a run, relative (derived in numeric.tolerances.rounding).
+ROUNDING = rounding
 
 
 #: Small datasets: n1 <= 3, k <= 2, r in [0, 2] (exact rationals).
