@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from fractions import Fraction
 from typing import Callable, Iterator
 
 import numpy as np
 import sympy as sp
 
 from theory.dataset import Dataset
+from theory.examples import DEGENERATE
 
 __all__ = ["DEGENERATE", "sample_datasets", "iter_datasets"]
-
-#: One dataset per degenerate case of THEORY.md section 2, each collapsing modes.
-DEGENERATE: tuple[tuple[str, Dataset], ...] = (
-    ("k1 = 0", Dataset(3, 1, 0, 2, 1)),
-    ("k2 = 0", Dataset(3, 1, 2, 0, 1)),
-    ("n2 = 0", Dataset(3, 0, 1, 1, Fraction(3, 2))),
-    ("n2 = n1", Dataset(2, 2, 1, 2, Fraction(1, 2))),
-    ("r = 0", Dataset(3, 2, 1, 1, 0)),
-    ("n1 = 1", Dataset(1, 1, 1, 1, 1)),
-)
-
 
 def _random_r(rng: np.random.Generator) -> sp.Expr:
     """A rational in [0, 3] or a surd sqrt(m)/q: exact, so certificates are exact in input."""

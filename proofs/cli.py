@@ -20,7 +20,8 @@ from proofs.verify import verify
 from numeric.trajectory import half_times, theory_trajectory
 from proofs.simulation import simulation_report
 from theory.architectures import ARCHITECTURES
-from theory.dataset import Dataset
+from theory.dataset import MAX_K, MAX_N1, Dataset
+from theory.examples import DEFAULT
 
 __all__ = ["main", "build_parser"]
 
@@ -31,15 +32,16 @@ class UsageError(Exception):
 
 def _dataset_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
     g = p.add_argument_group("dataset D(n1, n2, k1, k2, r)")
-    g.add_argument("--n1", type=int, required=required, default=None if required else 3,
-                   help="compositional input features, 1..10 (P = 2**n1 items)")
-    g.add_argument("--n2", type=int, required=required, default=None if required else 2,
+    default = (lambda v: None) if required else (lambda v: v)
+    g.add_argument("--n1", type=int, required=required, default=default(DEFAULT.n1),
+                   help=f"compositional input features, 1..{MAX_N1} (P = 2**n1 items)")
+    g.add_argument("--n2", type=int, required=required, default=default(DEFAULT.n2),
                    help="compositional output features, 0..n1")
-    g.add_argument("--k1", type=int, required=required, default=None if required else 1,
-                   help="copies of the identity block in the input, 0..8")
-    g.add_argument("--k2", type=int, required=required, default=None if required else 1,
-                   help="copies of the identity block in the output, 0..8")
-    g.add_argument("--r", type=str, required=required, default=None if required else "1",
+    g.add_argument("--k1", type=int, required=required, default=default(DEFAULT.k1),
+                   help=f"copies of the identity block in the input, 0..{MAX_K}")
+    g.add_argument("--k2", type=int, required=required, default=default(DEFAULT.k2),
+                   help=f"copies of the identity block in the output, 0..{MAX_K}")
+    g.add_argument("--r", type=str, required=required, default=default(str(DEFAULT.r)),
                    help="scale of the identity blocks, >= 0 (exact: 0.1, 3/2, sqrt(2))")
 
 

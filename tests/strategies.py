@@ -2,7 +2,7 @@
 
 Parameters stay small (n1 <= 4, k <= 3) so that explicit matrices are cheap;
 the degenerate cases of THEORY.md section 2 are pinned with ``@example`` in
-the tests that use :func:`datasets` (see ``DEGENERATE`` in numeric.sampling).
+the tests that use :func:`datasets` (see ``DEGENERATE`` in theory.examples).
 """
 
 from __future__ import annotations

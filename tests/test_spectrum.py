@@ -9,7 +9,7 @@ from hypothesis import example, given, note, settings
 
 from numeric.certify import eigenbasis_checks, residual_tolerance, run_checks, spectrum_checks
 from numeric.matrices import statistics
-from numeric.sampling import DEGENERATE
+from theory.examples import DEGENERATE
 from proofs.spectrum import spectrum_report
 from theory import symbols as s
 from theory.architectures import ARCHITECTURES
