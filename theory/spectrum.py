@@ -153,9 +153,13 @@ def _channel_mode(module: Module, ch: Channel) -> tuple[Mode | None, sp.Expr, De
     return mode, lam, d
 
 
-@cache
 def derive_module_spectrum(module: Module = DENSE_MODULE) -> ModuleSpectrum:
-    """Derive singular values, vectors and input eigenvalues of a module's statistics."""
+    """Derive singular values, vectors and input eigenvalues of a module's statistics (cached per module)."""
+    return _derive_module_spectrum(module)
+
+
+@cache
+def _derive_module_spectrum(module: Module) -> ModuleSpectrum:
     dims = {"omega_x": s.n1, "gamma_x": s.k1 * s.P}
     d = Derivation(f"Spectrum of the statistics of module {module.name or 'x -> y'}").extend(block_relations())
     d = d.then(
