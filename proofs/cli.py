@@ -218,12 +218,30 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 }
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("modspec")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``modspec`` (exposed for tests and docs)."""
     p = argparse.ArgumentParser(
         prog="modspec",
         description="Derive, certify and simulate the theory of module specialization in linear networks.",
+        epilog="examples:\n"
+               "  modspec verify                      prove and certify T1-T9\n"
+               "  modspec spectrum --n1 3 --n2 2 --k1 1 --k2 1 --r 1\n"
+               "  modspec trajectory --arch dense --n1 3 --n2 2 --k1 1 --k2 1 --r 1 --steps 2000\n"
+               "  modspec simulate --arch split --n1 3 --n2 2 --k1 1 --k2 1 --r 1 --seeds 8 --json\n"
+               "  modspec report --out report/\n"
+               "exit status: 0 all checks pass, 1 a check fails or numerical trouble, 2 bad usage",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.add_argument("--version", action="version", version=f"modspec {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     v = sub.add_parser("verify", help="prove the theorems symbolically and certify them numerically",
@@ -298,6 +316,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, UsageError) as err:
         print(f"modspec {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except ArithmeticError as err:  # numerical trouble found at run time: reported, never printed as numbers
+        print(f"modspec {args.command}: numerical error: {err}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into e.g. head: not an error of ours
         sys.stderr.close()
         return 0
