@@ -18,13 +18,13 @@ import numpy as np
 from numeric.backends import compile_expr
 from numeric.certify import Check, fro
 from numeric.maps import block_norms, least_squares_map, selection_matrix, spectral_map
-from numeric.matrices import evaluate
+from numeric.matrices import architecture_modes, evaluate
 from theory import symbols as s
-from theory.architectures import ARCHITECTURES, get_architecture
+from theory.architectures import ARCHITECTURES
 from theory.dataset import Dataset
 from theory.dynamics import mode_dynamics
 from theory.observables import BLOCKS, derive_observables, strength_symbol
-from theory.spectrum import derive_module_spectrum, present_modes
+from theory.spectrum import derive_module_spectrum
 
 __all__ = [
     "dynamics_checks", "block_norm_checks", "dense_checks", "split_checks", "segregated_checks",
@@ -38,12 +38,8 @@ _TIMES = (Fraction(0), Fraction(1, 4), Fraction(1), Fraction(4))
 
 def mode_parameters(d: Dataset, arch: str) -> list[tuple[bool, Any, Any, Any]]:
     """``(deep, mode, pi, lambda)`` at the working precision, for every present mode of ``arch``."""
-    out = []
-    for module in get_architecture(arch).modules:
-        for mode in present_modes(derive_module_spectrum(module), d.substitution()):
-            out.append((module.deep, mode, evaluate(mode.singular_value, d, "mpmath"),
-                        evaluate(mode.eigenvalue, d, "mpmath")))
-    return out
+    return [(module.deep, mode, evaluate(mode.singular_value, d, "mpmath"), evaluate(mode.eigenvalue, d, "mpmath"))
+            for module, mode in architecture_modes(d, arch)]
 
 
 def strengths_at(d: Dataset, arch: str, a0: Any, t: Any, tau: Any = 1) -> dict[str, Any]:

@@ -21,13 +21,13 @@ import numpy as np
 
 from numeric.backends import check_backend, compile_expr, mp_number
 from theory import symbols as s
-from theory.architectures import Module
+from theory.architectures import Module, get_architecture
 from theory.dataset import Dataset
 from theory.spectrum import DENSE_MODULE, Mode, derive_module_spectrum, present_modes
 
 __all__ = [
     "Statistics", "codes", "data_matrices", "statistics", "item_basis", "ModeVectors", "mode_vectors",
-    "module_slices", "evaluate",
+    "module_slices", "evaluate", "architecture_modes",
 ]
 
 
@@ -96,6 +96,13 @@ def item_basis(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarr
     chars = chars.reshape(d.P, d.P - d.n1)
     root = _sqrt(d.P, backend)
     return _cast(B.T, backend) / root, _cast(chars, backend) / root
+
+
+def architecture_modes(d: Dataset, arch: str) -> tuple[tuple[Module, Mode], ...]:
+    """``(module, mode)`` for every mode of ``arch`` present on ``d`` (non-zero singular value), in module order."""
+    values = d.substitution()
+    return tuple((module, mode) for module in get_architecture(arch).modules
+                 for mode in present_modes(derive_module_spectrum(module), values))
 
 
 def module_slices(d: Dataset, module: Module) -> tuple[np.ndarray, np.ndarray]:

@@ -16,11 +16,11 @@ from functools import lru_cache
 import numpy as np
 
 from numeric.maps import least_squares_map
-from numeric.matrices import mode_vectors
+from numeric.matrices import architecture_modes, evaluate
 from numeric.simulate import SimulationResult, init, simulate, stability_bound
 from numeric.tolerances import DELTA, deep_euler_bound, rounding, shallow_euler_bound, steps_to_converge
 from numeric.trajectory import half_times, theory_trajectory
-from theory.architectures import ARCHITECTURES, get_architecture
+from theory.architectures import ARCHITECTURES
 from theory.dataset import Dataset
 
 __all__ = [
@@ -49,8 +49,9 @@ class SimCheck:
 
 
 def _modes(d: Dataset, arch: str) -> dict[str, tuple[float, float, bool]]:
-    return {mv.mode.name: (float(mv.singular_value), float(mv.eigenvalue), m.deep)
-            for m in get_architecture(arch).modules for mv in mode_vectors(d, m)}
+    """Mode name -> (pi, lambda, deep) of every present mode."""
+    return {mode.name: (float(evaluate(mode.singular_value, d)), float(evaluate(mode.eigenvalue, d)), module.deep)
+            for module, mode in architecture_modes(d, arch)}
 
 
 @lru_cache(maxsize=64)

@@ -25,13 +25,12 @@ import numpy as np
 import sympy as sp
 
 from numeric.backends import compile_expr
-from numeric.matrices import evaluate
+from numeric.matrices import architecture_modes, evaluate
 from theory import symbols as s
 from theory.architectures import get_architecture
 from theory.dataset import Dataset
 from theory.dynamics import mode_dynamics
 from theory.observables import BLOCKS, derive_observables, strength_symbol
-from theory.spectrum import present_modes, derive_module_spectrum
 
 __all__ = ["Trajectory", "theory_trajectory", "checkpoints", "check_training_args", "half_times",
            "stable_solution"]
@@ -132,12 +131,6 @@ def _observables_at(d: Dataset, arch: str, strengths: dict[str, np.ndarray]) -> 
     return norms, rho, novel
 
 
-def _present(d: Dataset, arch: str) -> list[tuple[bool, Any]]:
-    values = d.substitution()
-    return [(m.deep, mode) for m in get_architecture(arch).modules
-            for mode in present_modes(derive_module_spectrum(m), values)]
-
-
 def theory_trajectory(d: Dataset, arch: str, *, lr: float, a0: float, steps: int, every: int = 1) -> Trajectory:
     """Evaluate the closed-form trajectory of ``arch`` trained on ``d``.
 
@@ -150,9 +143,9 @@ def theory_trajectory(d: Dataset, arch: str, *, lr: float, a0: float, steps: int
     obs = derive_observables(arch)
     strengths = {name: np.zeros(t.shape) for name in obs.strengths}
     limits = {name: 0.0 for name in obs.strengths}
-    for deep, mode in _present(d, arch):
+    for module, mode in architecture_modes(d, arch):
         pi, lam = float(evaluate(mode.singular_value, d)), float(evaluate(mode.eigenvalue, d))
-        fn = compile_expr(stable_solution(deep), _SOLUTION_ARGS)
+        fn = compile_expr(stable_solution(module.deep), _SOLUTION_ARGS)
         strengths[mode.name] = np.asarray(fn(pi, lam, float(a0), t.astype(float), 1.0 / lr), dtype=float)
         limits[mode.name] = pi / lam
     if any(not np.all(np.isfinite(v)) for v in strengths.values()):
@@ -160,7 +153,7 @@ def theory_trajectory(d: Dataset, arch: str, *, lr: float, a0: float, steps: int
     norms, rho, novel = _observables_at(d, arch, strengths)
     conv_strengths = {k: np.array(v) for k, v in limits.items()}
     c_norms, c_rho, c_novel = _observables_at(d, arch, conv_strengths)
-    present = [mode.name for _, mode in _present(d, arch)]
+    present = [mode.name for _, mode in architecture_modes(d, arch)]
     converged = {"modes": {k: limits[k] for k in present}, "block_norms": {k: float(v) for k, v in c_norms.items()},
                  "rho": float(c_rho), "novel_error": float(c_novel)}
     modes = {k: strengths[k] for k in present}
@@ -176,13 +169,13 @@ def half_times(d: Dataset, arch: str, *, lr: float, a0: float) -> dict[str, floa
     get_architecture(arch)
     check_training_args(lr, a0, 0)
     out = {}
-    for deep, mode in _present(d, arch):
+    for module, mode in architecture_modes(d, arch):
         pi, lam = float(evaluate(mode.singular_value, d)), float(evaluate(mode.eigenvalue, d))
         if not a0 < pi / lam / 2:
             raise ValueError(
                 f"a0 must be below half the fixed point of every mode for a half-learning time; "
                 f"mode {mode.name} has a*/2 = {pi / lam / 2:.6g}, got a0 = {a0!r}"
             )
-        fn = compile_expr(mode_dynamics(deep).half_time, (s.pi_m, s.lam_m, s.a0, s.tau))
+        fn = compile_expr(mode_dynamics(module.deep).half_time, (s.pi_m, s.lam_m, s.a0, s.tau))
         out[mode.name] = float(fn(pi, lam, float(a0), 1.0 / lr))
     return out

@@ -10,7 +10,7 @@ deviation from the theory for every series (the same
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Callable
 
 import numpy as np
 

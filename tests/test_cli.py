@@ -14,7 +14,6 @@ from numeric.matrices import statistics
 from proofs.cli import main
 from proofs.spectrum import spectrum_report
 from proofs.verify import verify
-from theory.dataset import Dataset
 
 from .strategies import datasets
 

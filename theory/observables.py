@@ -28,9 +28,9 @@ from theory import symbols as s
 from theory.architectures import Architecture, get_architecture
 from theory.channels import channels
 from theory.derivation import Derivation
-from theory.spectrum import Mode, derive_module_spectrum
+from theory.spectrum import derive_module_spectrum
 
-__all__ = ["BLOCKS", "Observables", "strength_symbol", "derive_observables", "architecture_modes"]
+__all__ = ["BLOCKS", "Observables", "strength_symbol", "derive_observables"]
 
 #: Block name -> (output block, input block), as in THEORY.md section 4.
 BLOCKS: dict[str, tuple[str, str]] = {
@@ -44,11 +44,6 @@ BLOCKS: dict[str, tuple[str, str]] = {
 def strength_symbol(mode_name: str) -> sp.Symbol:
     """The non-negative symbol standing for the strength of mode ``mode_name``."""
     return sp.Symbol(f"a_{mode_name.replace(':', '_')}", nonnegative=True)
-
-
-def architecture_modes(arch: Architecture) -> tuple[tuple[bool, Mode], ...]:
-    """``(deep, mode)`` for every mode of every module of ``arch``, in module order."""
-    return tuple((m.deep, mode) for m in arch.modules for mode in derive_module_spectrum(m).modes)
 
 
 @dataclass(frozen=True)

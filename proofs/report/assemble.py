@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping, Sequence
 
-import numpy as np
 
 from proofs.deviation import max_deviation
 from proofs.records import VerifyReport
