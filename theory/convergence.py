@@ -32,12 +32,6 @@ def _place(module, local: sp.Matrix) -> sp.Matrix:
     return full
 
 
-def _generic(m: sp.Matrix) -> sp.Matrix:
-    sub = s.generic_assumptions()
-    back = {v: k for k, v in sub.items()}
-    return m.applyfunc(lambda e: sp.simplify(e.xreplace(sub)).xreplace(back))
-
-
 @cache
 def converged_channel_maps(arch_name: str) -> dict[str, sp.Matrix]:
     """Per channel, the architecture's map with every mode at its fixed point pi/lambda."""
@@ -48,7 +42,7 @@ def converged_channel_maps(arch_name: str) -> dict[str, sp.Matrix]:
             u = sp.Matrix([mode.left[b] for b in module.outputs])
             v = sp.Matrix([mode.right[b] for b in module.inputs])
             maps[mode.channel] += _place(module, mode.fixed_point * u * v.T)
-    return {k: _generic(v) for k, v in maps.items()}
+    return {k: s.simplify_generic(v) for k, v in maps.items()}
 
 
 @cache
@@ -66,6 +60,6 @@ def least_squares_channel_maps(arch_name: str) -> tuple[dict[str, sp.Matrix], De
             sx = (x * x.T / s.P).xreplace(s.generic_assumptions())
             syx = (y * x.T / s.P).xreplace(s.generic_assumptions())
             total += _place(module, syx * sx.pinv())
-        maps[ch.name] = _generic(total)
+        maps[ch.name] = s.simplify_generic(total)
         d = d.then(f"channel {ch.name}: sum over modules of Syx_c Sx_c^+", maps[ch.name])
     return maps, d

@@ -86,13 +86,6 @@ class ModuleSpectrum:
         return tuple(merged.items()) + ((sp.Integer(0), zero),)
 
 
-def _generic(expr: sp.Expr) -> sp.Expr:
-    """Simplify under r > 0, k1, k2 > 0, then return in the public symbols."""
-    sub = s.generic_assumptions()
-    back = {v: k for k, v in sub.items()}
-    return sp.simplify(sp.sympify(expr).xreplace(sub)).xreplace(back)
-
-
 def _channel_mode(module: Module, ch: Channel) -> tuple[Mode | None, sp.Expr, Derivation]:
     x = ch.x_vector(module.inputs)
     y = ch.y_vector(module.outputs)
@@ -103,25 +96,25 @@ def _channel_mode(module: Module, ch: Channel) -> tuple[Mode | None, sp.Expr, De
     sx = x * x.T / s.P
     d = d.then("Channel statistics Syx_c = y_c x_c^T / P", syx)
     d = d.then("Channel statistics Sx_c = x_c x_c^T / P", sx)
-    sx_eig = [_generic(e) for e in sx.xreplace(s.generic_assumptions()).eigenvals(multiple=True)]
+    sx_eig = [s.simplify_generic(e) for e in sx.xreplace(s.generic_assumptions()).eigenvals(multiple=True)]
     sx_nonzero = [e for e in sx_eig if e != 0]
     if len(sx_nonzero) > 1:
         raise AssertionError(f"channel {ch.name}: Sx_c has rank above one: {sx_eig}")
     lam_c = sx_nonzero[0] if sx_nonzero else sp.Integer(0)
     d = d.then("Eigenvalues of Sx_c (input eigenvalues on the channel)", sp.Tuple(*sx_eig))
     gram = (syx.T * syx).xreplace(s.generic_assumptions())
-    eig = [_generic(e) for e in gram.eigenvals(multiple=True)]
+    eig = [s.simplify_generic(e) for e in gram.eigenvals(multiple=True)]
     nonzero = [e for e in eig if e != 0]
     d = d.then("Eigenvalues of Syx_c^T Syx_c (squared singular values)", sp.Tuple(*eig))
     if not nonzero:
         return None, lam_c, d.then("No non-zero singular value: the channel carries no mode in this module")
     if len(nonzero) != 1:
         raise AssertionError(f"channel {ch.name} is not rank one: {nonzero}")
-    pi = _generic(sp.sqrt(nonzero[0]))
-    xnorm = _generic(sp.sqrt((x.T * x)[0]))
-    v = (x / xnorm).applyfunc(_generic)
-    u = (syx * v / pi).applyfunc(_generic)
-    lam = _generic((v.T * sx * v)[0])
+    pi = s.simplify_generic(sp.sqrt(nonzero[0]))
+    xnorm = s.simplify_generic(sp.sqrt((x.T * x)[0]))
+    v = (x / xnorm).applyfunc(s.simplify_generic)
+    u = (syx * v / pi).applyfunc(s.simplify_generic)
+    lam = s.simplify_generic((v.T * sx * v)[0])
     checks = {
         "Syx_c v = pi u": (syx * v - pi * u),
         "Syx_c^T u = pi v": (syx.T * u - pi * v),
@@ -130,7 +123,7 @@ def _channel_mode(module: Module, ch: Channel) -> tuple[Mode | None, sp.Expr, De
         "|u| = 1": sp.Matrix([u.dot(u) - 1]),
     }
     for what, residual in checks.items():
-        if any(_generic(e) != 0 for e in residual):
+        if any(s.simplify_generic(e) != 0 for e in residual):
             raise AssertionError(f"channel {ch.name}: {what} fails symbolically")
     d = (
         d.then("Singular value pi = sqrt of the non-zero eigenvalue", pi)

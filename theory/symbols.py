@@ -12,7 +12,7 @@ import sympy as sp
 
 __all__ = [
     "n1", "n2", "k1", "k2", "r", "P", "t", "tau", "eta", "a0", "a", "pi_m", "lam_m", "a_m", "PARAMS",
-    "generic_assumptions",
+    "generic_assumptions", "simplify_generic",
 ]
 
 n1 = sp.Symbol("n1", integer=True, positive=True)
@@ -48,3 +48,15 @@ def generic_assumptions() -> dict[sp.Symbol, sp.Symbol]:
         k2: sp.Symbol("k2", integer=True, positive=True),
         r: sp.Symbol("r", positive=True),
     }
+
+
+def simplify_generic(expr: sp.Expr) -> sp.Expr:
+    """Simplify under r > 0, k1, k2 >= 1, then return the result in the public symbols.
+
+    Matrices are simplified entry by entry.
+    """
+    sub = generic_assumptions()
+    back = {v: k for k, v in sub.items()}
+    if isinstance(expr, sp.MatrixBase):
+        return expr.applyfunc(simplify_generic)
+    return sp.simplify(sp.sympify(expr).xreplace(sub)).xreplace(back)
