@@ -111,6 +111,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from numeric.maps import selection_matrix
 from numeric.matrices import data_matrices, mode_vectors, module_slices
 from theory.architectures import Architecture, Module, get_architecture
 from theory.dataset import Dataset
@@ -426,10 +427,7 @@ def init(
         modules.append(ModuleSystem(module, rows, cols, Q_in, np.ascontiguousarray(Q_out), Sx, Syx, W1_perp, modes))
         weights.append(tuple(np.ascontiguousarray(w) for w in state))
 
-    d0 = datasets[0]
-    S = np.zeros((B, d0.n2, d0.n1))
-    for i, j in enumerate(d0.selection):
-        S[:, i, j] = 1.0
+    S = np.stack([selection_matrix(d) for d in datasets])[d_idx]  # each network's own selection
     system = System(datasets, architecture, init, lr_b, seed_b, d_idx, tuple(modules), S)
     return system, State(0, tuple(weights))
 

@@ -472,3 +472,13 @@ def test_invalid_arguments_raise_value_error_naming_parameter(kwargs, match):
 def test_datasets_of_different_shapes_are_rejected():
     with pytest.raises(ValueError, match="datasets must share"):
         simulate_batch([Dataset(2, 1, 1, 1, 1), Dataset(2, 1, 2, 1, 1)], "dense", lr=0.1, steps=1)
+
+
+def test_batch_over_datasets_uses_each_networks_own_selection():
+    # Datasets of one shape may select different features; the novel-combination
+    # error of each network must use its own S (a batched run equals separate runs).
+    a, b = Dataset(3, 1, 1, 1, 1, selection=(0,)), Dataset(3, 1, 1, 1, 1, selection=(2,))
+    batch = simulate_batch([a, b], "dense", lr=0.05, steps=200, every=50)
+    for i, d in enumerate((a, b)):
+        alone = simulate(d, "dense", lr=0.05, steps=200, every=50)
+        np.testing.assert_allclose(batch.novel_error[i], alone.novel_error[0], rtol=0, atol=ROUNDING(size(d), 200))
