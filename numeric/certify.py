@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 import mpmath
 import numpy as np
 
+from numeric.maps import fro
 from numeric.matrices import data_matrices, evaluate, module_slices, mode_vectors
 from theory.architectures import Module
 from theory.dataset import Dataset
@@ -44,13 +45,6 @@ class Check:
     dataset: Dataset
     what: str
     residual: float
-
-
-def fro(a: np.ndarray) -> mpmath.mpf:
-    """Frobenius norm of an object array of mpf (or any array)."""
-    if a.size == 0:
-        return mpmath.mpf(0)
-    return mpmath.sqrt(mpmath.fsum(x * x for x in a.ravel().tolist()))
 
 
 def _rel(residual: np.ndarray, scale: mpmath.mpf) -> float:

@@ -16,8 +16,8 @@ import mpmath
 import numpy as np
 
 from numeric.backends import compile_expr
-from numeric.certify import Check, fro
-from numeric.maps import block_norms, least_squares_map, selection_matrix, spectral_map
+from numeric.certify import Check
+from numeric.maps import block_norms, fro, least_squares_map, selection_matrix, spectral_map
 from numeric.matrices import architecture_modes, evaluate
 from theory import symbols as s
 from theory.architectures import ARCHITECTURES

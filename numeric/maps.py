@@ -19,7 +19,14 @@ from theory.architectures import get_architecture
 from theory.dataset import Dataset
 from theory.observables import BLOCKS
 
-__all__ = ["spectral_map", "block_norms", "least_squares_map", "zeros", "selection_matrix"]
+__all__ = ["fro", "spectral_map", "block_norms", "least_squares_map", "zeros", "selection_matrix"]
+
+
+def fro(a: np.ndarray) -> mpmath.mpf:
+    """Frobenius norm of an object array of mpf, summed exactly-rounded (``mpmath.fsum``)."""
+    if a.size == 0:
+        return mpmath.mpf(0)
+    return mpmath.sqrt(mpmath.fsum(x * x for x in a.ravel().tolist()))
 
 
 def zeros(shape: tuple[int, ...], backend: str) -> np.ndarray:
@@ -60,7 +67,7 @@ def block_norms(W: np.ndarray, d: Dataset) -> dict[str, Any]:
     for key, (o, i) in BLOCKS.items():
         block = W[sl[o], sl[i]]
         if block.dtype == object:
-            out[key] = mpmath.sqrt(mpmath.fsum(x * x for x in block.ravel().tolist())) if block.size else mpmath.mpf(0)
+            out[key] = fro(block)
         else:
             out[key] = float(np.linalg.norm(block)) if block.size else 0.0
     return out
