@@ -19,7 +19,7 @@ from numeric.maps import least_squares_map
 from numeric.matrices import architecture_modes, evaluate
 from numeric.simulate import SimulationResult, init, simulate, stability_bound
 from numeric.tolerances import DELTA, deep_euler_bound, rounding, shallow_euler_bound, steps_to_converge
-from numeric.trajectory import half_times, theory_trajectory
+from numeric.trajectory import half_times, observables_at, theory_trajectory
 from theory.architectures import ARCHITECTURES
 from theory.dataset import Dataset
 
@@ -106,26 +106,16 @@ def dynamics_sim(d: Dataset) -> list[SimCheck]:
 
 def block_norm_sim(d: Dataset) -> list[SimCheck]:
     """T4: block norms of the trained weights equal the formulas at the trained mode strengths."""
-    from numeric.trajectory import _observables_at  # the derived observables, evaluated
-
     out = []
     for arch in ARCHITECTURES:
         steps = min(_converge_steps(d, arch), MAX_STEPS)
         res = _run(d, arch, steps, max(1, steps // 20))
-        strengths = {name: res.modes[name][0] for name in res.modes}
-        missing = {name: np.zeros_like(res.t, dtype=float) for name in _all_strengths(arch) if name not in strengths}
-        norms, _, _ = _observables_at(d, arch, {**strengths, **missing})
+        norms, _, _ = observables_at(d, arch, {name: res.modes[name][0] for name in res.modes})
         scale = max(float(np.max(v)) for v in norms.values()) or 1.0
         err = max(float(np.max(np.abs(norms[k] - res.block_norms[k][0]))) for k in norms)
         out.append(SimCheck(d, f"block norms of trained {arch} weights vs formulas", err,
                             rounding(_size(d), steps) * scale))
     return out
-
-
-def _all_strengths(arch: str) -> list[str]:
-    from theory.observables import derive_observables
-
-    return list(derive_observables(arch).strengths)
 
 
 def dense_sim(d: Dataset) -> list[SimCheck]:

@@ -32,7 +32,7 @@ from theory.dataset import Dataset
 from theory.dynamics import mode_dynamics
 from theory.observables import BLOCKS, derive_observables, strength_symbol
 
-__all__ = ["Trajectory", "theory_trajectory", "checkpoints", "check_training_args", "half_times",
+__all__ = ["Trajectory", "theory_trajectory", "observables_at", "checkpoints", "check_training_args", "half_times",
            "stable_solution"]
 
 _SOLUTION_ARGS = (s.pi_m, s.lam_m, s.a0, s.t, s.tau)
@@ -115,11 +115,16 @@ class Trajectory:
         }
 
 
-def _observables_at(d: Dataset, arch: str, strengths: dict[str, np.ndarray]) -> tuple[dict, np.ndarray, np.ndarray]:
+def observables_at(d: Dataset, arch: str, strengths: dict[str, np.ndarray]) -> tuple[dict, np.ndarray, np.ndarray]:
+    """Block norms, rho and novel error of ``arch`` at the given mode strengths (derived formulas).
+
+    ``strengths`` maps mode names to arrays of one shape; modes it leaves out
+    (absent on ``d``) count as 0. Returns ``(block_norms, rho, novel_error)``.
+    """
     obs = derive_observables(arch)
     names = list(obs.strengths)
     args = s.PARAMS + tuple(strength_symbol(n) for n in names)
-    values = [d.n1, d.n2, d.k1, d.k2, float(d.r)] + [strengths[n] for n in names]
+    values = [d.n1, d.n2, d.k1, d.k2, float(d.r)] + [strengths.get(n, 0.0) for n in names]
     shape = np.shape(next(iter(strengths.values()))) if strengths else ()
     norms = {
         key: np.sqrt(np.broadcast_to(compile_expr(obs.block_norms_sq[key], args)(*values), shape).astype(float))
@@ -150,9 +155,9 @@ def theory_trajectory(d: Dataset, arch: str, *, lr: float, a0: float, steps: int
         limits[mode.name] = pi / lam
     if any(not np.all(np.isfinite(v)) for v in strengths.values()):
         raise FloatingPointError("closed-form trajectory produced non-finite values")
-    norms, rho, novel = _observables_at(d, arch, strengths)
+    norms, rho, novel = observables_at(d, arch, strengths)
     conv_strengths = {k: np.array(v) for k, v in limits.items()}
-    c_norms, c_rho, c_novel = _observables_at(d, arch, conv_strengths)
+    c_norms, c_rho, c_novel = observables_at(d, arch, conv_strengths)
     present = [mode.name for _, mode in architecture_modes(d, arch)]
     converged = {"modes": {k: limits[k] for k in present}, "block_norms": {k: float(v) for k, v in c_norms.items()},
                  "rho": float(c_rho), "novel_error": float(c_novel)}
