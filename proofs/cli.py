@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-
-import numpy as np
 from typing import Any, Callable, Sequence
 
 from proofs.progress import ProgressBar
@@ -112,7 +110,7 @@ def _cmd_spectrum(args: argparse.Namespace) -> int:
 
 # --------------------------------------------------------------------------- trajectory
 def _every(args: argparse.Namespace) -> int:
-    return args.every if args.every is not None else max(1, args.steps // 100) if isinstance(args.steps, int) else 1
+    return args.every if args.every is not None else max(1, args.steps // 100)
 
 
 def _format_series(t: Any, modes: dict, rho: Any, novel: Any) -> str:
@@ -169,8 +167,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     print(f"{args.arch} network, {args.init} init, {args.seeds} seed(s), lr={args.lr}, on "
           f"D(n1={d.n1}, n2={d.n2}, k1={d.k1}, k2={d.k2}, r={d.r}); mean over seeds:")
     mean = {k: v.mean(axis=0) for k, v in sim.modes.items()}
-    print(_format_series(sim.t, mean, np.nanmean(sim.rho, axis=0) if not np.all(np.isnan(sim.rho)) else sim.rho[0],
-                         sim.novel_error.mean(axis=0)))
+    print(_format_series(sim.t, mean, sim.rho.mean(axis=0), sim.novel_error.mean(axis=0)))  # as in --json
     print("largest deviation from theory (abs / rel):")
     dev = rep.deviation()
     for group in ("modes", "block_norms"):
