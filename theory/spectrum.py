@@ -20,7 +20,7 @@ import sympy as sp
 
 from theory import symbols as s
 from theory.architectures import Module
-from theory.channels import Channel, block_relations, channels
+from theory.channels import Channel, channel_derivation, channels
 from theory.derivation import Derivation
 
 __all__ = ["Mode", "ModuleSpectrum", "derive_module_spectrum", "DENSE_MODULE", "present_modes"]
@@ -154,7 +154,7 @@ def derive_module_spectrum(module: Module = DENSE_MODULE) -> ModuleSpectrum:
 @cache
 def _derive_module_spectrum(module: Module) -> ModuleSpectrum:
     dims = {"omega_x": s.n1, "gamma_x": s.k1 * s.P}
-    d = Derivation(f"Spectrum of the statistics of module {module.name or 'x -> y'}").extend(block_relations())
+    d = Derivation(f"Spectrum of the statistics of module {module.name or 'x -> y'}").extend(channel_derivation())
     d = d.then(
         "Sx = X (sum_w w w^T) X^T / P and Syx = Y (sum_w w w^T) X^T / P over the orthonormal item basis "
         "{w_j} u {q}; images of distinct basis vectors are orthogonal in every block, "
