@@ -12,7 +12,7 @@ import numpy as np
 
 from numeric.simulate import euler_error_constant
 
-__all__ = ["EPS", "rounding", "deep_euler_bound", "shallow_euler_bound", "DELTA", "steps_to_converge"]
+__all__ = ["EPS", "rounding", "two_layer_euler_bound", "one_layer_euler_bound", "DELTA", "steps_to_converge"]
 
 EPS = float(np.finfo(float).eps)
 
@@ -30,8 +30,8 @@ def rounding(d: int, steps: int) -> float:
     return 4.0 * d * EPS * (steps + 1)
 
 
-def deep_euler_bound(pi: float, lam: float, a0: float, lr: float) -> float:
-    """Largest |a_GD - a_flow| of a deep mode: C(x0) eta pi a* (1 + 2 pi eta).
+def two_layer_euler_bound(pi: float, lam: float, a0: float, lr: float) -> float:
+    """Largest |a_GD - a_flow| of a mode of a two-layer (deep) module: C(x0) eta pi a* (1 + 2 pi eta).
 
     C(x0) is the first-order Euler constant of the logistic mode ODE
     (``numeric.simulate.euler_error_constant``, x0 = a0/a*); ``2 pi eta`` is the
@@ -41,8 +41,8 @@ def deep_euler_bound(pi: float, lam: float, a0: float, lr: float) -> float:
     return euler_error_constant(a0 / star) * lr * pi * star * (1 + 2 * pi * lr)
 
 
-def shallow_euler_bound(pi: float, lam: float, a0: float, lr: float) -> float:
-    """Largest |a_GD - a_flow| of a shallow mode: |a0 - a*| u / (2e) (1 + u), u = eta lambda.
+def one_layer_euler_bound(pi: float, lam: float, a0: float, lr: float) -> float:
+    """Largest |a_GD - a_flow| of a mode of a one-layer module: |a0 - a*| u / (2e) (1 + u), u = eta lambda.
 
     Gradient descent gives a* + (a0 - a*)(1 - u)^n exactly; against
     exp(-u n) the difference is |a0 - a*| n u^2/2 e^{-u n} (1 + O(u)), whose

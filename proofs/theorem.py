@@ -3,14 +3,17 @@
 A :class:`Theorem` bundles a claim of THEORY.md with the three ways modspec
 checks it: ``prove`` (symbolic, for symbolic parameters), ``certify``
 (per-dataset residuals at high precision) and, where the claim is about
-training, ``simulate`` (gradient descent against the theory). The statement's
-formulas are the *expected* answers; ``prove`` derives its own and compares.
+training, ``simulate`` (gradient descent against the theory). ``stated`` holds
+the formulas THEORY.md states: the *expected* answers. Each of the three
+checks receives them as an argument, so a theorem with a mis-stated formula
+(``dataclasses.replace(theorem, stated=...)``) is checked against that formula.
+The contract a claim module satisfies is in :mod:`proofs.catalogue`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 import sympy as sp
 
@@ -20,7 +23,10 @@ from theory import symbols as s
 from theory.dataset import Dataset
 from theory.derivation import Derivation
 
-__all__ = ["Proof", "Theorem", "Comparison", "compare", "generic_zero"]
+__all__ = ["Proof", "Theorem", "Comparison", "compare", "generic_zero", "Stated"]
+
+#: Name -> the sympy expression THEORY.md states for it.
+Stated = Mapping[str, sp.Expr]
 
 
 def generic_zero(expr: sp.Expr) -> bool:
@@ -64,22 +70,41 @@ class Proof:
         return f"{len(self.comparisons)} identities hold for symbolic parameters"
 
 
+def _every_dataset(d: Dataset) -> bool:
+    return True
+
+
 @dataclass(frozen=True)
 class Theorem:
-    """One claim: statement, assumptions, symbolic proof, numeric certificate, simulation check.
+    """One claim: statement, stated formulas, symbolic proof, numeric certificate, simulation check.
 
-    ``certify`` is called once per sampled dataset inside ``mpmath.workdps``
-    and returns relative residuals; ``simulate`` (training claims only) trains
-    the real networks on a dataset and returns deviations with their derived
-    tolerances; ``applies`` filters the datasets a claim is about (e.g. T5
-    needs n2 >= 1, k1 >= 1, r > 0).
+    ``prove(stated)`` derives and compares with ``stated``; ``certify(d,
+    stated)`` is called once per sampled dataset inside ``mpmath.workdps`` and
+    returns relative residuals; ``simulate(d, stated)`` (training claims only)
+    trains the real networks on a dataset and returns deviations with their
+    derived tolerances; ``applies`` filters the datasets a claim is about
+    (e.g. T5 needs n2 >= 1, k1 >= 1, r > 0). Use :meth:`run_proof`,
+    :meth:`run_certificate` and :meth:`run_simulation`, which pass ``stated``.
     """
 
     id: str
     name: str
     statement: str
     assumptions: tuple[str, ...]
-    prove: Callable[[], Proof]
-    certify: Callable[[Dataset], Iterable[Check]]
-    applies: Callable[[Dataset], bool] = field(default=lambda d: True)
-    simulate: Callable[[Dataset], Iterable[SimCheck]] | None = None
+    stated: Stated = field(hash=False)
+    prove: Callable[[Stated], Proof]
+    certify: Callable[[Dataset, Stated], Iterable[Check]]
+    applies: Callable[[Dataset], bool] = _every_dataset
+    simulate: Callable[[Dataset, Stated], Iterable[SimCheck]] | None = None
+
+    def run_proof(self) -> Proof:
+        """The symbolic proof against this theorem's stated formulas."""
+        return self.prove(self.stated)
+
+    def run_certificate(self, d: Dataset) -> list[Check]:
+        """Residuals on one dataset (call inside ``mpmath.workdps``)."""
+        return list(self.certify(d, self.stated))
+
+    def run_simulation(self, d: Dataset) -> list[SimCheck]:
+        """Gradient descent on one dataset against the theory; [] for claims without a simulation check."""
+        return [] if self.simulate is None else list(self.simulate(d, self.stated))

@@ -7,8 +7,8 @@ from typing import Callable, Sequence
 
 from numeric.certify import residual_tolerance, run_checks
 from numeric.sampling import sample_datasets
-from proofs.catalogue import CATALOGUE, get_theorem
 from numeric import simcheck
+from proofs.catalogue import CATALOGUE, find_theorem
 from proofs.records import Certificate, SimulationSummary, TheoremResult, VerifyReport
 from proofs.theorem import Theorem
 
@@ -39,7 +39,7 @@ def _simulation_summary(theorem: Theorem, seed: int) -> SimulationSummary | None
         return None
     datasets = sample_datasets(SIM_SAMPLES, seed, max_n1=3, max_k=2,
                                applies=lambda d: theorem.applies(d) and simcheck.feasible(d))
-    checks = [c for d in datasets for c in theorem.simulate(d)]
+    checks = [c for d in datasets for c in theorem.run_simulation(d)]
 
     def ratio(c: simcheck.SimCheck) -> float:
         if c.tolerance > 0:
@@ -64,9 +64,9 @@ def verify_theorem(
     """
     _check_options(samples, dps, seed)
     start = time.perf_counter()
-    proof = theorem.prove()
+    proof = theorem.run_proof()
     datasets = sample_datasets(samples, seed, applies=theorem.applies)
-    checks = run_checks(theorem.certify, datasets, dps)
+    checks = run_checks(theorem.run_certificate, datasets, dps)
     tol = residual_tolerance(dps)
     worst = max((c.residual for c in checks), default=0.0)
     failures = tuple(
@@ -83,10 +83,12 @@ def verify_theorem(
 def verify(
     theorem_ids: Sequence[str] | None = None, *, samples: int = 20, dps: int = 50, seed: int = 0,
     simulate: bool = True, progress: Callable[[int, int, str], None] | None = None,
+    catalogue: Sequence[Theorem] = CATALOGUE,
 ) -> VerifyReport:
-    """Verify the selected theorems (all by default) and return the report record."""
+    """Verify the selected theorems of ``catalogue`` (all by default) and return the report record."""
     _check_options(samples, dps, seed)
-    theorems = CATALOGUE if not theorem_ids else tuple(get_theorem(i) for i in theorem_ids)
+    catalogue = tuple(catalogue)
+    theorems = catalogue if not theorem_ids else tuple(find_theorem(i, catalogue) for i in theorem_ids)
     results = []
     for i, th in enumerate(theorems):
         if progress:

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 import sympy as sp
 
-from numeric.certify import residual_tolerance
-from proofs import stated
 from proofs.catalogue import CATALOGUE, get_theorem
+from proofs.claims.common import P, k1, k2, r
 from proofs.verify import verify_theorem
+
+#: 10**-(50 - 10): the 50-digit certificate's threshold, derived here (not imported): ten digits of head room.
+CERT_TOL_50 = 1e-40
 
 
 @pytest.mark.parametrize("theorem", CATALOGUE, ids=lambda t: t.id)
 def test_theorem_holds_for_symbolic_parameters(theorem):
-    proof = theorem.prove()
+    proof = theorem.run_proof()
     failing = [c.what for c in proof.comparisons if not c.holds]
     assert proof.holds, failing
     assert len(proof.derivation.steps) > 3  # a derivation, not a bare comparison
@@ -23,20 +27,20 @@ def test_theorem_holds_for_symbolic_parameters(theorem):
 def test_theorem_is_certified_at_50_digits_on_degenerate_and_random_samples(theorem):
     result = verify_theorem(theorem, samples=8, dps=50, seed=1, simulate=False)
     assert result.status == "pass", result.certified.failures[:3]
-    assert result.certified.max_residual <= residual_tolerance(50)
+    assert result.certified.max_residual <= CERT_TOL_50
     assert result.certified.samples >= 5
 
 
-@pytest.mark.parametrize("key, wrong", [
-    ("pi1", sp.sqrt((stated.P + stated.k1 * stated.r**2) * (stated.P + stated.k2 * stated.r**2)) / stated.P**2),
-    ("a1*", sp.Integer(1)),
-    ("dense rho", stated.r * sp.sqrt(stated.k2 / stated.P)),
+@pytest.mark.parametrize("theorem_id, key, wrong", [
+    ("T1", "pi1", sp.sqrt((P + k1 * r**2) * (P + k2 * r**2)) / P**2),
+    ("T3", "a1*", sp.Integer(1)),
+    ("T5", "rho", r * sp.sqrt(k2 / P)),
 ])
-def test_wrong_statement_makes_proof_fail(monkeypatch, key, wrong):
+def test_wrong_statement_makes_proof_fail(theorem_id, key, wrong):
     """A proof compares with the statement, so a mis-stated formula must be caught."""
-    monkeypatch.setitem(stated.STATED, key, wrong)
-    theorem = {"pi1": "T1", "a1*": "T3", "dense rho": "T5"}[key]
-    assert not get_theorem(theorem).prove().holds
+    theorem = get_theorem(theorem_id)
+    wrong_theorem = dataclasses.replace(theorem, stated={**theorem.stated, key: wrong})
+    assert not wrong_theorem.run_proof().holds
 
 
 def test_unknown_theorem_lists_valid_ids():
@@ -44,29 +48,30 @@ def test_unknown_theorem_lists_valid_ids():
         get_theorem("T10")
 
 
-def test_simulation_check_fails_when_theory_uses_wrong_step(monkeypatch):
-    """The gradient-descent check must be able to fail: a theory with tau off by 10% is caught."""
-    from numeric import simcheck
-
-    real = simcheck.theory_trajectory
-
-    def skewed(d, arch, *, lr, a0, steps, every=1):
-        return real(d, arch, lr=lr * 1.1, a0=a0, steps=steps, every=every)
-
-    monkeypatch.setattr(simcheck, "theory_trajectory", skewed)
-    simcheck._run.cache_clear()
-    checks = simcheck.dynamics_sim(simcheck_dataset())
-    assert any(not c.ok for c in checks), [(c.what, c.deviation, c.tolerance) for c in checks]
-
-
-def simcheck_dataset():
-    from theory.dataset import Dataset
-
-    return Dataset(2, 1, 1, 1, 1)
-
-
 @pytest.mark.parametrize("theorem", [t for t in CATALOGUE if t.simulate is not None], ids=lambda t: t.id)
 def test_training_claims_hold_in_simulated_gradient_descent(theorem):
     result = verify_theorem(theorem, samples=1, dps=30, seed=0)
     assert result.simulation is not None and result.simulation.ok, result.simulation
     assert result.simulation.samples >= 4
+
+
+def test_every_claim_module_exports_its_theorem_once():
+    ids = [t.id for t in CATALOGUE]
+    assert ids == [f"T{i}" for i in range(1, len(ids) + 1)], ids
+
+
+def test_simulation_check_fails_when_theory_uses_wrong_step(monkeypatch):
+    """The gradient-descent check must be able to fail: a theory with tau off by 10% is caught."""
+    from numeric import simcheck
+    from proofs.claims import t3_dynamics
+    from theory.dataset import Dataset
+
+    real = t3_dynamics.theory_trajectory
+
+    def skewed(d, arch, *, lr, a0, steps, every=1):
+        return real(d, arch, lr=lr * 1.1, a0=a0, steps=steps, every=every)
+
+    monkeypatch.setattr(t3_dynamics, "theory_trajectory", skewed)
+    simcheck.clear_cache()
+    checks = t3_dynamics.THEOREM.run_simulation(Dataset(2, 1, 1, 1, 1))
+    assert any(not c.ok for c in checks), [(c.what, c.deviation, c.tolerance) for c in checks]
