@@ -8,14 +8,18 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+import proofs
+
+#: The directory holding the three packages: the checkout, or site-packages when
+#: CI tests the installed wheel (a path relative to this file would then check nothing).
+ROOT = Path(proofs.__file__).resolve().parents[1]
 #: Top-level modules each package may import besides the standard library.
 ALLOWED = {
     "theory": {"theory", "sympy"},
     "numeric": {"theory", "numeric", "sympy", "mpmath", "numpy", "scipy"},
-    "proofs": {"theory", "numeric", "proofs", "sympy", "mpmath", "numpy", "scipy", "matplotlib"},
+    "proofs": {"theory", "numeric", "proofs", "sympy", "mpmath", "numpy", "scipy", "matplotlib", "tqdm"},
 }
-THIRD_PARTY = {"sympy", "mpmath", "numpy", "scipy", "matplotlib", "hypothesis", "pytest", "theory", "numeric", "proofs"}
+THIRD_PARTY = {"sympy", "mpmath", "numpy", "scipy", "matplotlib", "hypothesis", "pytest", "tqdm", "theory", "numeric", "proofs"}
 
 
 def _imports(path: Path) -> set[str]:
@@ -32,7 +36,9 @@ def _imports(path: Path) -> set[str]:
 @pytest.mark.parametrize("package", sorted(ALLOWED))
 def test_package_imports_only_its_allowed_layers(package):
     bad = {}
-    for path in sorted((ROOT / package).rglob("*.py")):
+    paths = sorted((ROOT / package).rglob("*.py"))
+    assert paths, f"no sources found under {ROOT / package}"
+    for path in paths:
         extra = (_imports(path) & THIRD_PARTY) - ALLOWED[package]
         if extra:
             bad[str(path.relative_to(ROOT))] = sorted(extra)
