@@ -18,7 +18,8 @@ from proofs.verify import verify
 from numeric.trajectory import half_times, theory_trajectory
 from proofs.simulation import simulation_report
 from theory.architectures import ARCHITECTURES
-from theory.dataset import MAX_K, MAX_N1, Dataset
+from theory.dataset import SELECTION
+from theory.family import KINDS, Family
 from theory.examples import DEFAULT
 
 __all__ = ["main", "build_parser"]
@@ -28,23 +29,33 @@ class UsageError(Exception):
     """Bad command-line input: reported on one line with exit status 2."""
 
 
-def _dataset_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
-    g = p.add_argument_group("dataset D(n1, n2, k1, k2, r)")
-    default = (lambda v: None) if required else (lambda v: v)
-    g.add_argument("--n1", type=int, required=required, default=default(DEFAULT.n1),
-                   help=f"compositional input features, 1..{MAX_N1} (P = 2**n1 items)")
-    g.add_argument("--n2", type=int, required=required, default=default(DEFAULT.n2),
-                   help="compositional output features, 0..n1")
-    g.add_argument("--k1", type=int, required=required, default=default(DEFAULT.k1),
-                   help=f"copies of the identity block in the input, 0..{MAX_K}")
-    g.add_argument("--k2", type=int, required=required, default=default(DEFAULT.k2),
-                   help=f"copies of the identity block in the output, 0..{MAX_K}")
-    g.add_argument("--r", type=str, required=required, default=default(str(DEFAULT.r)),
-                   help="scale of the identity blocks, >= 0 (exact: 0.1, 3/2, sqrt(2))")
+def _dataset_flags(p: argparse.ArgumentParser, required: bool = True, families: tuple[Family, ...] = (SELECTION,)) -> None:
+    """One flag per parameter of the families (from their descriptions); defaults from DEFAULT if not required."""
+    g = p.add_argument_group("dataset " + " or ".join(f.title for f in families))
+    names: list[str] = []
+    for prm in (prm for fam in families for prm in fam.parameters):
+        if prm.name in names:
+            continue
+        names.append(prm.name)
+        default = None if required or prm.optional else getattr(DEFAULT, prm.name)
+        g.add_argument(f"--{prm.name}", type=KINDS[prm.kind].cli_type, default=default if prm.kind != "real" else
+                       (None if default is None else str(default)),
+                       required=required and len(families) == 1 and not prm.optional,
+                       help=f"{prm.help}: {prm.domain()}")
+    p.set_defaults(dataset_flags=tuple(names), families=families)
 
 
-def _dataset(args: argparse.Namespace) -> Dataset:
-    return Dataset(args.n1, args.n2, args.k1, args.k2, args.r)
+def _dataset(args: argparse.Namespace) -> Any:
+    """The dataset the flags describe: a later family when one of its own flags is given, else the first."""
+    given = {name: getattr(args, name) for name in args.dataset_flags if getattr(args, name) is not None}
+    family, base = args.families[0], {p.name for p in args.families[0].parameters}
+    for other in args.families[1:]:
+        if set(given) & ({p.name for p in other.parameters} - base):
+            family = other
+    extra = sorted(set(given) - {p.name for p in family.parameters})
+    if extra:
+        raise UsageError(f"--{extra[0]} does not apply to {family.title}")
+    return family.from_options(given)
 
 
 def _print_json(obj: Any) -> None:

@@ -17,7 +17,10 @@ from typing import Any
 
 import sympy as sp
 
-__all__ = ["Dataset", "MAX_N1", "MAX_K", "BLOCKS_IN", "BLOCKS_OUT", "as_exact_r"]
+from theory.channels import SELECTION_CHANNELS
+from theory.family import Family, Parameter
+
+__all__ = ["Dataset", "MAX_N1", "MAX_K", "BLOCKS_IN", "BLOCKS_OUT", "as_exact_r", "SELECTION"]
 
 #: Largest n1 accepted. P = 2**n1 items; at n1 = 10 and k = MAX_K the input
 #: statistics Sx are 8202 x 8202 float64 (about 540 MB), the most a 24 GiB
@@ -30,15 +33,6 @@ MAX_K = 8
 BLOCKS_IN = ("omega_x", "gamma_x")
 #: Names of the output blocks (compositional, non-compositional).
 BLOCKS_OUT = ("omega_y", "gamma_y")
-
-
-def _check_int(name: str, value: Any, lo: int, hi: int, why: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, sp.Integer)):
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}] ({why}); got {value!r}")
-    value = int(value)
-    if not lo <= value <= hi:
-        raise ValueError(f"{name} must be an integer in [{lo}, {hi}] ({why}); got {value}")
-    return value
 
 
 #: Strings accepted for r: numbers, fractions and square roots (nothing that sympify could execute).
@@ -109,23 +103,14 @@ class Dataset:
     selection: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
-        n1 = _check_int("n1", self.n1, 1, MAX_N1, "memory limit: P = 2**n1 items")
-        n2 = _check_int("n2", self.n2, 0, n1, "at most n1")
-        k1 = _check_int("k1", self.k1, 0, MAX_K, "memory limit")
-        k2 = _check_int("k2", self.k2, 0, MAX_K, "memory limit")
-        r = as_exact_r(self.r)
-        sel = tuple(range(n2)) if self.selection is None else tuple(self.selection)
-        if (
-            len(sel) != n2
-            or any(isinstance(j, bool) or not isinstance(j, int) for j in sel)
-            or any(not 0 <= j < n1 for j in sel)
-            or list(sel) != sorted(set(sel))
-        ):
-            raise ValueError(
-                f"selection must be {n2} distinct increasing feature indices in [0, {n1 - 1}]; got {self.selection!r}"
-            )
-        for name, value in (("n1", n1), ("n2", n2), ("k1", k1), ("k2", k2), ("r", r), ("selection", sel)):
+        values = SELECTION.validate({name: getattr(self, name) for name in _FIELDS})
+        for name, value in values.items():
             object.__setattr__(self, name, value)
+
+    @property
+    def family(self) -> Family:
+        """The family this dataset belongs to (its description drives validation, CLI and reports)."""
+        return SELECTION
 
     @property
     def P(self) -> int:
@@ -162,6 +147,10 @@ class Dataset:
 
         return {s.n1: self.n1, s.n2: self.n2, s.k1: self.k1, s.k2: self.k2, s.r: self.r, s.P: self.P}
 
+    def readout_rows(self) -> tuple[tuple[sp.Rational, ...], ...]:
+        """The compositional readout R (n2 x n1) with ``Y_Omega = R B``: here the selection matrix S."""
+        return tuple(tuple(sp.Integer(int(j == i)) for j in range(self.n1)) for i in self.selection)
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-friendly parameters (r as a float and as its exact string)."""
         return {
@@ -172,3 +161,40 @@ class Dataset:
     def is_degenerate(self) -> bool:
         """True when modes collapse: k1 = 0, k2 = 0, n2 = 0, n2 = n1 or r = 0."""
         return self.k1 == 0 or self.k2 == 0 or self.n2 == 0 or self.n2 == self.n1 or self.r == 0
+
+
+_FIELDS = ("n1", "n2", "k1", "k2", "r", "selection")
+
+#: The parameters shared by every family built on the code matrix B and identity blocks.
+N1 = Parameter("n1", "integer", "compositional input features (P = 2**n1 items)", 1, MAX_N1,
+               "memory limit: P = 2**n1 items", sample=(1, "max_n1"))
+K1 = Parameter("k1", "integer", "copies of the identity block in the input", 0, MAX_K, "memory limit",
+               sample=(1, "max_k"))
+K2 = Parameter("k2", "integer", "copies of the identity block in the output", 0, MAX_K, "memory limit",
+               sample=(1, "max_k"))
+#: r is drawn as p/q with p in [1, 24] (q in [1, 8]) or as a surd sqrt(m)/q (see numeric.sampling).
+R_SCALE = Parameter("r", "real", "scale of the identity blocks", sample=(1, 24))
+
+def _selection_corners() -> tuple[tuple[str, Dataset], ...]:
+    from theory.examples import DEGENERATE  # examples are built from this module
+
+    return DEGENERATE
+
+
+#: The selection family D(n1, n2, k1, k2, r) of THEORY.md section 1; S selects n2 code features.
+SELECTION = Family(
+    name="selection",
+    title="D(n1, n2, k1, k2, r)",
+    parameters=(
+        N1,
+        Parameter("n2", "integer", "compositional output features", 0, "n1", "at most n1", sample=(0, "n1")),
+        K1, K2, R_SCALE,
+        Parameter("selection", "indices", "code features the output selects (default: the first n2)", "n2", "n1",
+                  optional=True),
+    ),
+    sizes=(("P = 2^n1", "number of items", "P"), ("n1 + k1 P", "input size", "n_in"),
+           ("n2 + k2 P", "output size", "n_out")),
+    build=Dataset,
+    channels=SELECTION_CHANNELS,
+    corners=_selection_corners,
+)

@@ -113,18 +113,13 @@ def simulation_deviations(
 
 
 def _dataset_space(dataset: Dataset) -> tuple[tuple[str, str, str, str], ...]:
-    """Rows (symbol, meaning, domain, chosen value) describing the dataset space."""
-    return (
-        ("n1", "compositional input features", "integer >= 1", str(dataset.n1)),
-        ("n2", "compositional output features", "integer, 0 <= n2 <= n1", str(dataset.n2)),
-        ("k1", "copies of the identity block in the input", "integer >= 0", str(dataset.k1)),
-        ("k2", "copies of the identity block in the output", "integer >= 0", str(dataset.k2)),
-        ("r", "scale of the identity blocks", "real >= 0", f"{dataset.r} ({float(dataset.r)!r})"),
-        ("selection", "code features the output selects", "n2 distinct indices", format_value(dataset.selection)),
-        ("P = 2^n1", "number of items", "", str(dataset.P)),
-        ("n1 + k1 P", "input size", "", str(dataset.n_in)),
-        ("n2 + k2 P", "output size", "", str(dataset.n_out)),
-    )
+    """Rows (symbol, meaning, domain, chosen value) describing the dataset space, from its family."""
+    def fmt(prm: Any, value: Any) -> str:
+        if prm.kind == "real":
+            return f"{value} ({float(value)!r})"
+        return format_value(value) if isinstance(value, tuple) else str(value)
+
+    return dataset.family.table(dataset, fmt)
 
 
 def _check_archs(table: Mapping[str, Any], what: str) -> None:
