@@ -216,6 +216,28 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- fullrank
+def _format_fullrank(rep: Any) -> str:
+    lines = [rep.question, f"{'j':>5} {'exact':>24} {'decimal':>12}  estimate [95% Wilson interval]"]
+    for row in rep.rows:
+        exact = "-" if row.exact is None else str(row.exact)
+        dec = "-" if row.exact is None else f"{float(row.exact):.10f}"
+        e = row.estimate
+        est = "-" if e is None else f"{e.value:.4f} [{e.low:.4f}, {e.high:.4f}] ({e.samples} draws, estimate)"
+        lines.append(f"{row.j:>5} {exact:>24} {dec:>12}  {est}")
+    if any(r.exact is not None for r in rep.rows):
+        lines.append("method: exact rationals by Moebius inversion over the lattice of code-spanned subspaces")
+    return "\n".join(lines)
+
+
+def _cmd_fullrank(args: argparse.Namespace) -> int:
+    from proofs.fullrank import fullrank_report
+
+    rep = fullrank_report(args.n1, args.n2, args.j, estimate=args.estimate, samples=args.samples, seed=args.seed)
+    _print_json(rep.to_json()) if args.json else print(_format_fullrank(rep))
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": _cmd_verify,
@@ -223,6 +245,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "trajectory": _cmd_trajectory,
     "simulate": _cmd_simulate,
     "report": _cmd_report,
+    "fullrank": _cmd_fullrank,
 }
 
 
@@ -312,6 +335,19 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--dps", type=int, default=50, help="digits of the certificates (default 50)")
     rp.add_argument("--seed", type=int, default=0, help="seed of the dataset sampler (default 0)")
     rp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    fr = sub.add_parser("fullrank", help="probability that j random training codes allow systematic generalization",
+                        description="Exact probability (claim T11) that j distinct codes drawn uniformly from "
+                                    "{-1,1}^n1 span R^n1, or with --n2 that the first n2 axes lie in their span "
+                                    "(the segregated network then generalizes with zero error). Exact for n1 <= 6; "
+                                    "--estimate adds a Monte Carlo estimate (n1 <= 16).")
+    fr.add_argument("--n1", type=int, required=True, help="compositional input features")
+    fr.add_argument("--n2", type=int, default=None, help="selected axes, 0..n1 (default n1: spanning)")
+    fr.add_argument("--j", type=int, default=None, help="number of training codes, 1..2**n1 (default: every j)")
+    fr.add_argument("--estimate", action="store_true", help="also estimate by Monte Carlo (the only answer beyond n1 = 6)")
+    fr.add_argument("--samples", type=int, default=10_000, help="Monte Carlo draws per j (default 10000)")
+    fr.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo draws (default 0)")
+    fr.add_argument("--json", action="store_true", help="print machine-readable JSON")
     return p
 
 

@@ -1,0 +1,45 @@
+"""The held-out commands of the CLI: same numbers as the API, bad input exits 2 with one line."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+
+import pytest
+
+from proofs.cli import main
+from proofs.fullrank import fullrank_report
+
+
+def test_fullrank_json_equals_the_api(capsys):
+    assert main(["fullrank", "--n1", "3", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    rep = fullrank_report(3)
+    assert [Fraction(r["exact"]) for r in data["rows"]] == [r.exact for r in rep.rows]
+    assert data["rows"][2] == {"j": 3, "exact": "4/7", "decimal": 4 / 7, "method": data["rows"][2]["method"]}
+
+
+def test_fullrank_text_lists_every_j_with_its_rational(capsys):
+    assert main(["fullrank", "--n1", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "32/35" in out and "4/7" in out and "Moebius" in out
+
+
+def test_fullrank_estimate_is_labelled_and_carries_an_interval(capsys):
+    assert main(["fullrank", "--n1", "7", "--j", "8", "--estimate", "--samples", "200", "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)["rows"][0]
+    assert "exact" not in row and row["estimate"]["method"].startswith("estimate")
+    assert row["estimate"]["low"] <= row["estimate"]["value"] <= row["estimate"]["high"]
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["fullrank", "--n1", "7"], "use the Monte Carlo estimate"),
+    (["fullrank", "--n1", "3", "--j", "9"], "j must be an integer in [1, 8]"),
+    (["fullrank", "--n1", "3", "--n2", "4"], "n2 must be an integer in [0, 3]"),
+    (["fullrank", "--n1", "0"], "n1 must be an integer in [1, 6]"),
+    (["fullrank", "--n1", "10", "--estimate"], "j must be given"),
+])
+def test_fullrank_bad_input_exits_2_with_one_line(capsys, argv, words):
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err, err
