@@ -218,8 +218,10 @@ def check_items(train: object, P: int) -> tuple[int, ...]:
 # --------------------------------------------------------------------------- engine
 
 
-def init_params(modules: Sequence[ReluModule], seeds: Sequence[int], *, init_scale: float = 1.0) -> Params:
-    """He-scaled Gaussian weights (std ``init_scale * sqrt(2 / fan_in)``), zero biases.
+def init_params(
+    modules: Sequence[ReluModule], seeds: Sequence[int], *, init_scale: float = 1.0, dtype: type = np.float64,
+) -> Params:
+    """He-scaled Gaussian weights (std ``init_scale * sqrt(2 / fan_in)``), zero biases, of ``dtype``.
 
     Network ``b`` draws from ``numpy.random.default_rng(seeds[b])``, module by
     module and layer by layer, so a seed gives the same weights in any batch.
@@ -230,8 +232,8 @@ def init_params(modules: Sequence[ReluModule], seeds: Sequence[int], *, init_sca
         layers = []
         for fan_in, fan_out in zip(m.sizes[:-1], m.sizes[1:]):
             std = init_scale * math.sqrt(2.0 / fan_in)
-            W = np.stack([rng.normal(0.0, std, (fan_out, fan_in)) for rng in rngs])
-            layers.append(Layer(W, np.zeros((len(rngs), fan_out, 1))))
+            W = np.stack([rng.normal(0.0, std, (fan_out, fan_in)) for rng in rngs]).astype(dtype)
+            layers.append(Layer(W, np.zeros((len(rngs), fan_out, 1), dtype=dtype)))
         params.append(tuple(layers))
     return tuple(params)
 
@@ -284,7 +286,7 @@ def loss_and_grads(
 
 def step(params: Params, velocity: Params, grads: Params, lr: np.ndarray, momentum: float) -> tuple[Params, Params]:
     """One update of every network: ``v <- momentum v - lr g``, ``theta <- theta + v``. lr (B,)."""
-    rate = lr[:, None, None]
+    rate = lr[:, None, None].astype(params[0][0].W.dtype)
     new_p, new_v = [], []
     for layers, vel, grad in zip(params, velocity, grads):
         vs = tuple(Layer(momentum * v.W - rate * g.W, momentum * v.b - rate * g.b) for v, g in zip(vel, grad))
@@ -313,7 +315,8 @@ def fit(
     modules : sequence of ReluModule
         The arrangement (every network of the batch has the same one).
     X : ndarray (B, n_in, N)
-        Training inputs of each network (items as columns).
+        Training inputs of each network (items as columns); the weights take
+        its dtype (float32 halves the cost of large problems).
     Y : ndarray (B, n_out, N)
         Training targets.
     lr : ndarray (B,)
@@ -340,7 +343,7 @@ def fit(
         raise ValueError(f"X {X.shape}, Y {Y.shape}, lr ({len(lr)},) and seeds ({len(seeds)}) must share the batch")
     chunk = max(1, math.ceil(steps / _CHECKS))
     every = chunk if every is None else _check_int("every", every, 1)
-    params = init_params(modules, seeds, init_scale=init_scale)
+    params = init_params(modules, seeds, init_scale=init_scale, dtype=X.dtype.type)
     velocity = tuple(tuple(Layer(np.zeros_like(l.W), np.zeros_like(l.b)) for l in layers) for layers in params)
     ts, losses, first = [], [], None
     with np.errstate(over="ignore", invalid="ignore"):

@@ -16,10 +16,12 @@ ROOT = Path(proofs.__file__).resolve().parents[1]
 #: Top-level modules each package may import besides the standard library.
 ALLOWED = {
     "theory": {"theory", "sympy"},
-    "numeric": {"theory", "numeric", "sympy", "mpmath", "numpy", "scipy"},
+    # scikit-learn (and its threadpoolctl) only for the optional digits dataset, imported lazily
+    "numeric": {"theory", "numeric", "sympy", "mpmath", "numpy", "scipy", "sklearn", "threadpoolctl"},
     "proofs": {"theory", "numeric", "proofs", "sympy", "mpmath", "numpy", "scipy", "matplotlib", "tqdm"},
 }
-THIRD_PARTY = {"sympy", "mpmath", "numpy", "scipy", "matplotlib", "hypothesis", "pytest", "tqdm", "theory", "numeric", "proofs"}
+THIRD_PARTY = {"sympy", "mpmath", "numpy", "scipy", "matplotlib", "hypothesis", "pytest", "tqdm", "theory", "numeric", "proofs",
+               "sklearn", "threadpoolctl"}
 
 
 def _imports(path: Path) -> set[str]:
