@@ -30,8 +30,8 @@ Splits (all from one seed)
   class appears at every position; the rest are drawn at random. Fewer than 10
   training triples cannot cover every class at every position, and are refused.
 
-Arrangements (``ARRANGEMENTS``)
--------------------------------
+Arrangements (``ARRANGEMENTS``, defined as data in :mod:`theory.images`)
+-----------------------------------------------------------------------
 * ``dense``: one network, all pixels -> compositional and identity outputs;
 * ``split``: a compositional module and an identity module, both seeing all pixels;
 * ``segregated``: one module per position (its 64 pixels -> its 10 classes)
@@ -49,18 +49,19 @@ from typing import Callable, Sequence
 import numpy as np
 
 from numeric.relu import ReluModule, check_hidden, check_lrs, check_seeds, fit, forward
+from theory.images import IMAGE_ARRANGEMENTS, IMAGE_OUTPUTS, POSITIONS, get_image_arrangement
 
 __all__ = [
     "ARRANGEMENTS", "POSITIONS", "CLASSES", "PIXELS", "DigitsData", "DigitsResult", "load_images",
     "make_digits", "digits_modules", "train_digits",
 ]
 
-#: Digit positions in an example, classes per position, pixels per digit.
-POSITIONS, CLASSES, PIXELS = 3, 10, 64
+#: Classes per position, pixels per digit (8 x 8).
+CLASSES, PIXELS = 10, 64
 #: All triples of classes.
 TRIPLES = CLASSES**POSITIONS
-#: Arrangements of the digits experiment.
-ARRANGEMENTS = ("dense", "split", "segregated")
+#: Arrangements of the digits experiment (defined in theory.images).
+ARRANGEMENTS = tuple(IMAGE_ARRANGEMENTS)
 
 
 @dataclass(frozen=True)
@@ -214,23 +215,20 @@ def make_digits(
 
 
 def digits_modules(arch: str, n_train: int, hidden: Sequence[int]) -> tuple[ReluModule, ...]:
-    """The ReLU modules of ``arch`` (see the module docstring) for ``n_train`` identity outputs."""
-    if arch not in ARRANGEMENTS:
-        raise ValueError(f"arch must be one of {', '.join(ARRANGEMENTS)}; got {arch!r}")
+    """The ReLU modules of arrangement ``arch`` (theory.images) for ``n_train`` identity outputs.
+
+    Position j owns pixels ``64 j .. 64 j + 63`` and output rows ``10 j .. 10 j + 9``;
+    the identity rows follow the 30 class rows. Every module gets ``hidden``.
+    """
+    layout = get_image_arrangement(arch)
     hidden = check_hidden(hidden)
-    pixels = tuple(range(POSITIONS * PIXELS))
-    comp = tuple(range(POSITIONS * CLASSES))
-    ident = tuple(range(POSITIONS * CLASSES, POSITIONS * CLASSES + n_train))
-    if arch == "dense":
-        return (ReluModule("dense", pixels, comp + ident, hidden),)
-    identity = ReluModule("identity", pixels, ident, hidden)
-    if arch == "split":
-        return (ReluModule("compositional", pixels, comp, hidden), identity)
+    rows = {f"digit{j}": tuple(range(CLASSES * j, CLASSES * (j + 1))) for j in range(POSITIONS)}
+    rows[IMAGE_OUTPUTS[-1]] = tuple(range(POSITIONS * CLASSES, POSITIONS * CLASSES + n_train))
     return tuple(
-        ReluModule(f"position{j}", tuple(range(PIXELS * j, PIXELS * (j + 1))),
-                   tuple(range(CLASSES * j, CLASSES * (j + 1))), hidden)
-        for j in range(POSITIONS)
-    ) + (identity,)
+        ReluModule(m.name, tuple(i for j in m.reads for i in range(PIXELS * j, PIXELS * (j + 1))),
+                   tuple(i for w in m.writes for i in rows[w]), hidden)
+        for m in layout
+    )
 
 
 def _one_blas_thread():  # noqa: ANN202
