@@ -11,7 +11,10 @@ from theory.dataset import SELECTION, Dataset
 from theory.examples import DEGENERATE
 from theory.family import Family
 
-__all__ = ["DEGENERATE", "sample_datasets", "iter_datasets", "draw_dataset", "DRAWERS"]
+__all__ = ["DEGENERATE", "sample_datasets", "iter_datasets", "draw_dataset", "DRAWERS", "MAX_DRAWS"]
+
+#: Draws after which a filter that accepts too few datasets is reported instead of looping forever.
+MAX_DRAWS = 10_000
 
 
 def _random_r(rng: np.random.Generator, lo: int, hi: int, known: dict) -> sp.Expr:
@@ -78,7 +81,8 @@ def sample_datasets(
     Random draws use ``numpy.random.default_rng(seed)``, so the same seed gives
     the same samples. ``n`` below the number of degenerate cases still returns
     every degenerate case (they are never skipped). With ``applies``, only
-    datasets it accepts are kept, and drawing continues until there are ``n``.
+    datasets it accepts are kept, and drawing continues until there are ``n``
+    (``ValueError`` if MAX_DRAWS draws do not give them).
     """
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise ValueError(f"samples must be an integer >= 1; got {n!r}")
@@ -88,6 +92,8 @@ def sample_datasets(
     for i, d in enumerate(iter_datasets(seed, max_n1=max_n1, max_k=max_k, family=family)):
         if len(out) >= n and i >= corners:
             break
+        if i >= MAX_DRAWS:
+            raise ValueError(f"applies accepted {len(out)} of {MAX_DRAWS} drawn datasets; {n} are needed")
         if keep(d):
             out.append(d)
     return tuple(out)

@@ -14,6 +14,8 @@ from typing import Any, Callable, Sequence
 from proofs.progress import ProgressBar
 from proofs.records import VerifyReport
 from proofs.spectrum import SpectrumReport, spectrum_report
+from proofs.catalogue import CATALOGUE
+from proofs.theorem import Theorem
 from proofs.verify import verify
 from numeric.trajectory import half_times, theory_trajectory
 from proofs.simulation import simulation_report
@@ -95,7 +97,7 @@ def _format_verify(rep: VerifyReport) -> str:
 def _cmd_verify(args: argparse.Namespace) -> int:
     bar = ProgressBar("verify", enabled=not args.quiet)
     rep = verify(args.theorem or None, samples=args.samples, dps=args.dps, seed=args.seed,
-                 simulate=not args.no_simulate, progress=lambda i, n, note: bar.update(i, n, note))
+                 simulate=not args.no_simulate, catalogue=args.catalogue, progress=lambda i, n, note: bar.update(i, n, note))
     bar.close()
     _print_json(rep.to_json()) if args.json else print(_format_verify(rep))
     return 0 if rep.ok else 1
@@ -351,10 +353,15 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``modspec``; returns the exit status (0 ok, 1 failed check, 2 bad usage)."""
+def main(argv: Sequence[str] | None = None, *, catalogue: Sequence[Theorem] | None = None) -> int:
+    """Run ``modspec``; returns the exit status (0 ok, 1 failed check, 2 bad usage).
+
+    ``catalogue`` replaces the theorems ``verify`` checks (default: ``proofs.catalogue.CATALOGUE``),
+    so a test can show that a wrong theorem gives exit status 1.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
+    args.catalogue = CATALOGUE if catalogue is None else tuple(catalogue)
     try:
         return COMMANDS[args.command](args)
     except (ValueError, UsageError) as err:

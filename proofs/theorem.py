@@ -23,7 +23,7 @@ from theory import symbols as s
 from theory.dataset import Dataset
 from theory.derivation import Derivation
 
-__all__ = ["Proof", "Theorem", "Comparison", "compare", "generic_zero", "Stated"]
+__all__ = ["Proof", "Theorem", "Comparison", "compare", "generic_zero", "positive", "nonnegative", "Stated"]
 
 #: Name -> the sympy expression THEORY.md states for it.
 Stated = Mapping[str, sp.Expr]
@@ -49,6 +49,29 @@ class Comparison:
 def compare(what: str, derived: sp.Expr, stated: sp.Expr) -> Comparison:
     """Compare a derived closed form with the stated one: ``simplify(derived - stated) == 0``."""
     return Comparison(what, sp.sympify(derived), sp.sympify(stated), generic_zero(sp.sympify(derived) - stated))
+
+
+def _positive_copies(given: Iterable[sp.Symbol]) -> dict[sp.Symbol, sp.Symbol]:
+    """Strictly positive copies of ``given`` (integer ones stay integer): the assumptions of a sign proof."""
+    return {x: sp.Symbol(x.name, positive=True, **({"integer": True} if x.is_integer else {})) for x in given}
+
+
+def positive(what: str, expr: sp.Expr, given: Iterable[sp.Symbol]) -> Comparison:
+    """Prove ``expr > 0`` when the symbols ``given`` are positive: the sign of the simplified expression.
+
+    The symbols in ``given`` are replaced by positive copies, the expression is
+    simplified and factored, and sympy's sign inference must conclude
+    ``is_positive``. An expression whose sign it cannot decide fails: no
+    numeric witness is trusted. ``derived`` holds the simplified expression.
+    """
+    e = sp.factor(sp.simplify(sp.sympify(expr).xreplace(_positive_copies(given))))
+    return Comparison(f"{what} > 0", e, sp.Integer(0), e.is_positive is True)
+
+
+def nonnegative(what: str, expr: sp.Expr, given: Iterable[sp.Symbol] = ()) -> Comparison:
+    """Prove ``expr >= 0`` (as :func:`positive`, with ``is_nonnegative``)."""
+    e = sp.factor(sp.simplify(sp.sympify(expr).xreplace(_positive_copies(given))))
+    return Comparison(f"{what} >= 0", e, sp.Integer(0), e.is_nonnegative is True)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Profiles (choose with ``MODSPEC_PROFILE``; CI sets ``CI=true`` and gets ``ci``):
 * ``ci``: derandomized (fixed seed), 25 examples, no deadline: reproducible
   and bounded so the suite stays well inside CI's time budget.
 * ``thorough``: 500 examples, for users who want a deeper search.
+* ``mutation``: 5 derandomized examples, for mutation testing (one test run per mutant).
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.register_profile("thorough", max_examples=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "mutation", max_examples=5, deadline=None, derandomize=True, database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 _default = "ci" if os.environ.get("CI") else "dev"
 settings.load_profile(os.environ.get("MODSPEC_PROFILE", _default))

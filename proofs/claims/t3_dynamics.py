@@ -8,12 +8,12 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from numeric.backends import compile_expr
+from numeric.backends import Compiled, compile_expr
 from numeric.certify import Check
 from numeric.certify_dynamics import SOLUTION_ARGS, TIMES, mode_parameters, rel
 from numeric.simcheck import A0, MAX_STEPS, SimCheck, learning_rate, present_modes, run, size
 from numeric.tolerances import two_layer_euler_bound, rounding, one_layer_euler_bound
-from numeric.trajectory import theory_trajectory
+from numeric.matrices import evaluate
 from proofs.claims.common import GENERIC, P, k1, k2, r
 from proofs.theorem import Comparison, Proof, Stated, Theorem, compare
 from theory import symbols as s
@@ -58,16 +58,27 @@ def prove(stated: Stated) -> Proof:
     return Proof(tuple(cmp), d.then("Fixed points a* = pi/lambda of the dense modes compared with THEORY.md"))
 
 
+def _compiled(stated: Stated, key: str, args: tuple) -> Compiled:
+    return compile_expr(stated[key], args, "mpmath")
+
+
 def certify(d: Dataset, stated: Stated) -> list[Check]:
-    """The closed forms solve the mode ODEs, start at a0 and tend to pi/lambda."""
+    """The stated closed forms solve the stated mode ODEs, start at a0 and tend to the stated fixed points.
+
+    Checked at ``dps`` digits on every present mode of the dense (two-layer) and shallow (one-layer)
+    networks of ``d``, from below and above the fixed point; the dense fixed points a1*, a2*, a3* of
+    THEORY.md must equal pi/lambda of the concrete modes.
+    """
     checks = []
-    for arch, _, _ in _DEPTHS:
-        for deep, mode, pi, lam in mode_parameters(d, arch):
-            dyn = mode_dynamics(deep)
-            sol = compile_expr(dyn.solution, SOLUTION_ARGS, "mpmath")
-            rhs = compile_expr(dyn.rhs, (s.a_m, s.pi_m, s.lam_m), "mpmath")
+    for arch, _, name in _DEPTHS:
+        sol = _compiled(stated, f"{name} solution", SOLUTION_ARGS)
+        rhs = _compiled(stated, f"{name} rhs", (s.a_m, s.pi_m, s.lam_m))
+        fixed = _compiled(stated, "fixed point", (s.pi_m, s.lam_m))
+        for _, mode, pi, lam in mode_parameters(d, arch):
             star = pi / lam
             scale = pi * star  # size of tau da/dt along the way
+            checks.append(Check(d, f"stated fixed point = pi/lambda ({arch} {mode.name})",
+                                rel(fixed(pi, lam) - star, star)))
             for a0 in (star / 10, 3 * star):  # below and above the fixed point
                 for frac in TIMES:
                     tt = mpmath.mpf(frac.numerator) / frac.denominator
@@ -77,13 +88,23 @@ def certify(d: Dataset, stated: Stated) -> list[Check]:
                 checks.append(Check(d, f"a(0) = a0 ({arch} {mode.name})", rel(sol(pi, lam, a0, 0, 1) - a0, a0)))
                 late = sol(pi, lam, a0, mpmath.mpf(10) ** 4 / min(pi, lam), 1)
                 checks.append(Check(d, f"a(oo) = pi/lambda ({arch} {mode.name})", rel(late - star, star)))
+    for _, mode, pi, lam in mode_parameters(d, "dense"):
+        value = evaluate(stated[_FIXED[mode.name]], d, "mpmath")
+        checks.append(Check(d, f"stated {_FIXED[mode.name]} = pi/lambda of {mode.name}", rel(value - pi / lam, pi / lam)))
     return checks
 
 
+def _stated_trajectory(stated: Stated, name: str, pi: float, lam: float, lr: float, steps: int) -> np.ndarray:
+    """The stated a(t) at every step t = 0..steps (tau = 1/lr), shape (steps + 1,)."""
+    fn = compile_expr(stated[f"{name} solution"], SOLUTION_ARGS)
+    t = np.arange(steps + 1, dtype=float)
+    return np.broadcast_to(np.asarray(fn(pi, lam, A0, t, 1.0 / lr), dtype=float), t.shape)
+
+
 def simulate(d: Dataset, stated: Stated) -> list[SimCheck]:
-    """Every mode of the dense and shallow networks stays within the derived Euler bound."""
+    """Every mode of the dense and shallow networks follows the stated a(t) within the derived Euler bound."""
     out = []
-    for arch, _, _ in _DEPTHS:
+    for arch, _, depth in _DEPTHS:
         lr, modes = learning_rate(d, arch), present_modes(d, arch)
         if not modes:
             continue
@@ -91,9 +112,9 @@ def simulate(d: Dataset, stated: Stated) -> list[SimCheck]:
         x0_min = min(A0 * lam / pi for pi, lam, _ in modes.values())
         steps = min(int(math.ceil((math.log(1 / x0_min) + 6) / (2 * pi_max * lr))), MAX_STEPS)
         res = run(d, arch, steps, 1)
-        theory = theory_trajectory(d, arch, lr=lr, a0=A0, steps=steps)
         for name, (pi, lam, deep) in modes.items():
-            err = float(np.max(np.abs(res.modes[name][0] - theory.modes[name])))
+            theory = _stated_trajectory(stated, depth, pi, lam, lr, steps)
+            err = float(np.max(np.abs(res.modes[name][0] - theory)))
             bound = two_layer_euler_bound(pi, lam, A0, lr) if deep else one_layer_euler_bound(pi, lam, A0, lr)
             tol = bound + rounding(size(d), steps) * max(pi / lam, 1.0)
             out.append(SimCheck(d, f"|a_GD - a(t)| of {arch} {name}, eta={lr:.3g}", err, tol))

@@ -6,8 +6,11 @@ import numpy as np
 import sympy as sp
 
 from numeric.certify import Check, spectrum_checks
-from numeric.maps import fro, least_squares_map
-from numeric.simcheck import SimCheck, converged, map_tolerance
+from numeric.certify_dynamics import rel
+from numeric.maps import block_norms, fro, least_squares_map
+from numeric.matrices import evaluate, mode_vectors
+from numeric.simcheck import SimCheck, converged, map_tolerance, size
+from numeric.tolerances import rounding
 from proofs.claims import t1_spectrum, t5_dense_not_systematic
 from proofs.claims.common import DEGENERATE_SAMPLES, GENERIC, P, k1, n1, n2, r
 from proofs.theorem import Proof, Stated, Theorem, compare
@@ -55,22 +58,59 @@ def prove(stated: Stated) -> Proof:
     return Proof(tuple(cmp), d)
 
 
+def _stated_modes() -> list[tuple[int, tuple[str, ...], tuple[str, str]]]:
+    """(module index, mode channels) of each stated (value, multiplicity) pair of the split modules."""
+    return [(0, ("pi1",), ("omega value", "omega multiplicity")),
+            (1, ("pi1", "pi2"), ("pi2", "gamma pi2 multiplicity")),
+            (1, ("pi3",), ("pi3", "gamma pi3 multiplicity"))]
+
+
 def certify(d: Dataset, stated: Stated) -> list[Check]:
-    """Split and dense converge to the same map; the split modules' spectra as derived."""
+    """Split and dense converge to the same map; the split modules' spectra as derived and as stated.
+
+    A stated value that is 0 on ``d`` must have no mode; otherwise the concrete mode (certified by the
+    spectrum kernel) must have the stated value and multiplicity. The split least-squares map must have
+    the stated rho.
+    """
     dense = least_squares_map(d, "dense", "mpmath")
     split = least_squares_map(d, "split", "mpmath")
     checks = [Check(d, "split W* = dense W*", float(fro(split - dense) / max(fro(dense), 1)))]
-    for module in ARCHITECTURES["split"].modules:
+    modules = ARCHITECTURES["split"].modules
+    for module in modules:
         checks += spectrum_checks(d, module)
+    vectors = [{mv.mode.channel: mv for mv in mode_vectors(d, m, "mpmath")} for m in modules]
+    for index, channels, (value_key, count_key) in _stated_modes():
+        found = [vectors[index][c] for c in channels if c in vectors[index]]
+        value = evaluate(stated[value_key], d, "mpmath")
+        count = evaluate(stated[count_key], d, "mpmath")
+        if value == 0:
+            checks.append(Check(d, f"no split mode where stated {value_key} = 0", float(len(found))))
+            continue
+        checks.append(Check(d, f"stated {count_key} = count", rel(count - sum(mv.V.shape[1] for mv in found), 1)))
+        for mv in found:
+            checks.append(Check(d, f"stated {value_key} = split singular value", rel(value - mv.singular_value, value)))
+    norms = block_norms(split, d)
+    if norms["OO"] > 0:
+        rho = evaluate(stated["rho"], d, "mpmath")
+        checks.append(Check(d, "stated rho of the split map", rel(norms["GO"] / norms["OO"] - rho, 1)))
     return checks
 
 
 def simulate(d: Dataset, stated: Stated) -> list[SimCheck]:
-    """Trained split and dense networks reach the same map."""
+    """Trained split and dense networks reach the same map; the trained split map has the stated rho.
+
+    From spectral initialization rho is independent of the strengths (T4), so it is the stated value at
+    every step up to float64 rounding.
+    """
     dense, split = converged(d, "dense"), converged(d, "split")
     gap = float(np.linalg.norm(split.final_map[0] - dense.final_map[0]))
     steps = int(max(dense.t[-1], split.t[-1]))
-    return [SimCheck(d, "||W_split - W_dense|| after training", gap, 2 * map_tolerance(d, dense.final_map[0], steps))]
+    out = [SimCheck(d, "||W_split - W_dense|| after training", gap, 2 * map_tolerance(d, dense.final_map[0], steps))]
+    rho = float(evaluate(stated["rho"], d))
+    if np.all(np.isfinite(split.rho)):
+        out.append(SimCheck(d, "rho of trained split vs r sqrt(k1/P)", float(abs(split.rho[0, -1] - rho)),
+                            rounding(size(d), steps) * (1 + rho)))
+    return out
 
 
 THEOREM = Theorem(

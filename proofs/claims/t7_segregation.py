@@ -7,8 +7,9 @@ import numpy as np
 import sympy as sp
 
 from numeric.certify import Check, eigenbasis_checks, spectrum_checks
-from numeric.certify_dynamics import omega_block, strengths_at
+from numeric.certify_dynamics import omega_block, rel, strengths_at
 from numeric.maps import block_norms, fro, least_squares_map, selection_matrix, spectral_map
+from numeric.matrices import evaluate, mode_vectors
 from numeric.simcheck import SimCheck, converged, run, size
 from numeric.tolerances import DELTA, rounding
 from proofs.claims.common import DEGENERATE_SAMPLES, GENERIC, n2
@@ -57,29 +58,56 @@ def prove(stated: Stated) -> Proof:
 
 
 def certify(d: Dataset, stated: Stated) -> list[Check]:
-    """W_GO = 0 at all times, W_OO -> S, and the segregated Omega module's spectrum."""
+    """W_GO as stated at all times, W_OO -> gain S, the novel error -> its limit; the Omega module's spectrum.
+
+    The segregated Omega module's concrete mode (certified by the spectrum and eigenbasis kernels) must
+    have the stated value, eigenvalue and multiplicity (no mode when n2 = 0).
+    """
     checks = []
     S = selection_matrix(d, "mpmath")
+    go = evaluate(stated["||W_GO||^2"], d, "mpmath")
     for tt in (0, 1, 4, 200):
         W = spectral_map(d, "segregated", strengths_at(d, "segregated", mpmath.mpf(1) / 1000, tt), "mpmath")
-        checks.append(Check(d, f"W_GO = 0 at t={tt} tau", float(block_norms(W, d)["GO"])))
+        checks.append(Check(d, f"W_GO = 0 at t={tt} tau", float(abs(block_norms(W, d)["GO"] ** 2 - go))))
     Wstar = least_squares_map(d, "segregated", "mpmath")
-    checks.append(Check(d, "segregated W*_OO = S", float(fro(omega_block(Wstar, d) - S) / max(fro(S), 1))))
+    gain = evaluate(stated["converged gain"], d, "mpmath")
+    checks.append(Check(d, "segregated W*_OO = S", float(fro(omega_block(Wstar, d) - gain * S) / max(fro(S), 1))))
+    limit = evaluate(stated["novel error limit"], d, "mpmath")
+    checks.append(Check(d, "segregated novel error at W*", float(abs(fro(omega_block(Wstar, d) - S) ** 2 - limit))))
     module = ARCHITECTURES["segregated"].modules[0]
+    found = mode_vectors(d, module, "mpmath")
+    count = evaluate(stated["omega multiplicity"], d, "mpmath")
+    checks.append(Check(d, "stated Omega module multiplicity = count",
+                        rel(count - sum(mv.V.shape[1] for mv in found), 1)))
+    for mv in found:
+        value, eigenvalue = (evaluate(stated[k], d, "mpmath") for k in ("omega value", "omega eigenvalue"))
+        checks.append(Check(d, "stated Omega module value", rel(value - mv.singular_value, 1)))
+        checks.append(Check(d, "stated Omega module eigenvalue", rel(eigenvalue - mv.eigenvalue, 1)))
     return checks + spectrum_checks(d, module) + eigenbasis_checks(d, module)
 
 
 def simulate(d: Dataset, stated: Stated) -> list[SimCheck]:
-    """W_GO is exactly 0 at every checkpoint; the novel error vanishes at convergence."""
+    """W_GO is exactly 0 at every checkpoint; at convergence W_OO = gain S and the novel error vanishes.
+
+    At convergence the Omega strength a is within DELTA (plus rounding) of a* = 1, so
+    ||W_OO - S|| / ||S|| = |a - 1| and the novel error n2 (a - 1)^2.
+    """
     res = converged(d, "segregated")
     steps = int(res.t[-1])
     during = run(d, "segregated", min(steps, 2000), 10)
-    return [
-        SimCheck(d, "max ||W_GO|| of segregated GD (exactly 0)", float(np.max(during.block_norms["GO"])), 0.0),
-        # novel error = n2 (a - 1)^2 with |a - 1| <= DELTA + rounding at convergence (a* = 1).
-        SimCheck(d, "converged segregated novel error", float(res.novel_error[0, -1]),
-                 d.n2 * (DELTA + rounding(size(d), steps)) ** 2),
+    near = DELTA + rounding(size(d), steps)
+    out = [
+        SimCheck(d, "max ||W_GO|| of segregated GD (exactly 0)",
+                 float(np.max(np.abs(during.block_norms["GO"] ** 2 - float(evaluate(stated["||W_GO||^2"], d))))), 0.0),
+        SimCheck(d, "converged segregated novel error",
+                 float(abs(res.novel_error[0, -1] - float(evaluate(stated["novel error limit"], d)))), d.n2 * near**2),
     ]
+    if d.n2 > 0:
+        S = selection_matrix(d, "numpy")
+        gain = float(evaluate(stated["converged gain"], d))
+        gap = np.linalg.norm(omega_block(res.final_map[0], d) - gain * S) / np.linalg.norm(S)
+        out.append(SimCheck(d, "converged segregated W_OO vs gain S", float(gap), near))
+    return out
 
 
 THEOREM = Theorem(
