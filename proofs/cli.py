@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any, Callable, Sequence
 
+from proofs.empirical import EXPERIMENTS
 from proofs.progress import ProgressBar
 from proofs.records import VerifyReport
 from proofs.spectrum import SpectrumReport, spectrum_report
@@ -95,6 +96,8 @@ def _format_verify(rep: VerifyReport) -> str:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
+    if args.empirical:
+        return _cmd_verify_empirical(args)
     bar = ProgressBar("verify", enabled=not args.quiet)
     rep = verify(args.theorem or None, samples=args.samples, dps=args.dps, seed=args.seed,
                  simulate=not args.no_simulate, catalogue=args.catalogue, progress=lambda i, n, note: bar.update(i, n, note))
@@ -240,6 +243,30 @@ def _cmd_fullrank(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- experiment (issue 11)
+def _cmd_verify_empirical(args: argparse.Namespace) -> int:
+    from proofs.empirical import verify_empirical
+
+    bar = ProgressBar("verify --empirical", enabled=not args.quiet)
+    rep = verify_empirical(args.theorem or None, budget=args.budget, progress=bar.update)
+    bar.close()
+    _print_json(rep.to_json()) if args.json else print(rep.to_text())
+    return 0 if rep.ok else 1
+
+
+def _cmd_experiment(args: argparse.Namespace) -> int:
+    bar = ProgressBar(f"experiment {args.which}", enabled=not args.quiet)
+    rep = EXPERIMENTS[args.which](seeds=args.seeds, progress=bar.update)
+    bar.close()
+    _print_json(rep.to_json()) if args.json else print(rep.to_text())
+    if args.out:
+        from proofs.report.empirical import write_experiment  # matplotlib loads only for reports
+
+        for path in write_experiment(args.out, rep):
+            print(path, file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
 # --------------------------------------------------------------------------- parser
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": _cmd_verify,
@@ -248,6 +275,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "simulate": _cmd_simulate,
     "report": _cmd_report,
     "fullrank": _cmd_fullrank,
+    "experiment": _cmd_experiment,
 }
 
 
@@ -271,6 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  modspec trajectory --arch dense --n1 3 --n2 2 --k1 1 --k2 1 --r 1 --steps 2000\n"
                "  modspec simulate --arch split --n1 3 --n2 2 --k1 1 --k2 1 --r 1 --seeds 8 --json\n"
                "  modspec report --out report/\n"
+               "  modspec experiment digits --seeds 10\n"
                "exit status: 0 all checks pass, 1 a check fails or numerical trouble, 2 bad usage",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -288,6 +317,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="skip the gradient-descent checks of the training claims (T3-T9)")
     v.add_argument("--json", action="store_true", help="print machine-readable JSON")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
+    v.add_argument("--empirical", action="store_true",
+                   help="run the empirical claims E1-E8 instead (ReLU modules, digits; statistics over seeds)")
+    v.add_argument("--budget", choices=["ci", "short", "full"], default="short",
+                   help="seeds and steps of --empirical: ci (3 seeds), short (5, default), full (10)")
 
     s = sub.add_parser("spectrum", help="singular values and input eigenvalues of one dataset",
                        description="Evaluate the derived spectrum (THEORY.md section 2) on one dataset.")
@@ -350,6 +383,15 @@ def build_parser() -> argparse.ArgumentParser:
     fr.add_argument("--samples", type=int, default=10_000, help="Monte Carlo draws per j (default 10000)")
     fr.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo draws (default 0)")
     fr.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    ex = sub.add_parser("experiment", help="ReLU modules, compositional digits, learning rules: statistics over seeds",
+                        description="Train the arrangements of the linear theory beyond it (THEORY.md sections 9-10) "
+                                    "for seeds 0..N-1 and print each statistic's mean with a 95%% bootstrap interval "
+                                    "over seeds.")
+    ex.add_argument("which", choices=list(EXPERIMENTS), help="which experiment")
+    ex.add_argument("--seeds", type=int, default=5, help="number of seeds N, 1..1000 (default 5)")
+    ex.add_argument("--json", action="store_true", help="print machine-readable JSON")
+    ex.add_argument("--quiet", action="store_true", help="no progress bar")
+    ex.add_argument("--out", default=None, help="also write the report section (Markdown + SVG figure) into this directory")
     return p
 
 

@@ -1,0 +1,91 @@
+"""Tests of the learning rules' terms (numeric/rules.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from numeric.rules import RULES, RuleInstabilityError, check_rule, get_rule, rule_terms
+
+#: Statistics form vs item form of the same term: float64 sums of ~20 products of O(1)
+#: numbers agree to a few ulps; 1e-12 relative leaves a margin of 1e3 over rounding.
+RTOL = 1e-12
+
+
+def _data(seed=0, n_in=5, n_out=4, h=3, P=7):
+    rng = np.random.default_rng(seed)
+    X, Y = rng.normal(size=(n_in, P)), rng.normal(size=(n_out, P))
+    W1, W2 = 0.3 * rng.normal(size=(h, n_in)), 0.3 * rng.normal(size=(n_out, h))
+    return X, Y, W1, W2, P
+
+
+def _stats(X, Y, P):
+    return (X @ X.T / P)[None], (Y @ X.T / P)[None], (Y @ Y.T / P)[None]
+
+
+def test_oja_term_is_the_item_form():
+    X, Y, W1, W2, P = _data()
+    H = W1 @ X
+    expected = 0.2 * (H @ X.T - H @ H.T @ W1) / P
+    d1, d2 = rule_terms(get_rule("oja"), 0.2, *_stats(X, Y, P), W1[None], W2[None])
+    np.testing.assert_allclose(d1[0], expected, rtol=RTOL, atol=RTOL)
+    assert not d2.any()
+
+
+def test_antihebbian_term_is_the_item_form():
+    X, Y, W1, W2, P = _data()
+    H = W1 @ X
+    expected = -0.1 * np.diag(1 / (1 - np.sum(W1**2, axis=1))) @ H @ X.T / P
+    d1, _ = rule_terms(get_rule("antihebbian"), -0.1, *_stats(X, Y, P), W1[None], W2[None])
+    np.testing.assert_allclose(d1[0], expected, rtol=RTOL, atol=RTOL)
+
+
+@pytest.mark.parametrize("name, gamma", [("contrastive", 0.3), ("predictive", -1.0)])
+def test_contrastive_terms_are_the_item_form(name, gamma):
+    X, Y, W1, W2, P = _data()
+    Yhat = W2 @ W1 @ X
+    expected = gamma * (Y @ Y.T - Yhat @ Yhat.T) @ W2 / P
+    d1, d2 = rule_terms(get_rule(name), gamma, *_stats(X, Y, P), W1[None], W2[None])
+    np.testing.assert_allclose(d2[0], expected, rtol=RTOL, atol=RTOL)
+    assert not d1.any()
+
+
+def test_item_form_check_detects_a_wrong_term():
+    # negative control: the Oja term without its decay part is not the item form
+    X, Y, W1, W2, P = _data()
+    H = W1 @ X
+    wrong = 0.2 * H @ X.T / P
+    d1, _ = rule_terms(get_rule("oja"), 0.2, *_stats(X, Y, P), W1[None], W2[None])
+    assert not np.allclose(d1[0], wrong, rtol=RTOL, atol=RTOL)
+
+
+def test_gradient_descent_rule_adds_nothing():
+    X, Y, W1, W2, P = _data()
+    d1, d2 = rule_terms(get_rule("gd"), 0.0, *_stats(X, Y, P), W1[None], W2[None])
+    assert not d1.any() and not d2.any()
+
+
+def test_unknown_rule_lists_valid_rules():
+    with pytest.raises(ValueError, match=", ".join(RULES)):
+        get_rule("bcm")
+
+
+@pytest.mark.parametrize("name, coef", [("oja", -0.1), ("antihebbian", 0.1), ("predictive", 0.5), ("gd", 0.1),
+                                        ("contrastive", float("nan"))])
+def test_coefficient_outside_its_range_names_coef(name, coef):
+    with pytest.raises(ValueError, match="coef"):
+        check_rule(name, coef, lr=0.05, lambda_max=2.0)
+
+
+def test_oja_coefficient_at_its_stability_bound_is_refused():
+    # bound: lr * coef * lambda_max < 1; at lr 0.1, lambda_max 2 the bound is coef < 5
+    check_rule("oja", 4.99, lr=0.1, lambda_max=2.0)
+    with pytest.raises(ValueError, match="coef .* unstable"):
+        check_rule("oja", 5.0, lr=0.1, lambda_max=2.0)
+
+
+def test_antihebbian_row_reaching_norm_one_is_reported():
+    W1 = np.array([[[1.0, 0.0]]])
+    with pytest.raises(RuleInstabilityError, match="norm"):
+        rule_terms(get_rule("antihebbian"), -0.1, np.eye(2)[None], np.zeros((1, 1, 2)), np.zeros((1, 1, 1)), W1,
+                   np.zeros((1, 1, 1)))
