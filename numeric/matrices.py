@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import itertools
 from functools import lru_cache
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import mpmath
 import numpy as np
+import sympy as sp
 
 from numeric.backends import check_backend, compile_expr, mp_number
+
 from theory import symbols as s
+from theory.channels import readout_scale
 from theory.architectures import Module, get_architecture
 from theory.dataset import Dataset
 from theory.spectrum import DENSE_MODULE, Mode, derive_module_spectrum, present_modes
@@ -54,13 +57,24 @@ def _cast(a: np.ndarray, backend: str) -> np.ndarray:
     return out
 
 
+def readout_matrix(d: Dataset, backend: str = "numpy") -> np.ndarray:
+    """The compositional readout R (n2, n1) with ``Y_Omega = R B``: S for a selection, A for a general readout."""
+    rows = d.readout_rows()
+    if backend == "numpy":
+        return np.array([[float(x) for x in row] for row in rows], dtype=np.float64).reshape(d.n2, d.n1)
+    out = np.empty((d.n2, d.n1), dtype=object)
+    for i, row in enumerate(rows):
+        out[i] = [mp_number(x) for x in row]
+    return out
+
+
 def data_matrices(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
     """``(X, Y)`` with the items as columns (THEORY.md section 1)."""
     check_backend(backend)
     B = _cast(codes(d.n1), backend)
     eye = _cast(np.eye(d.P, dtype=np.int64), backend)
     r = _scalar(d.r, backend)
-    S = B[list(d.selection), :]
+    S = readout_matrix(d, backend) @ B if d.n2 else B[:0, :]  # Y_Omega = R B (R = S: the selected rows of B)
     X = np.vstack([B] + [r * eye] * d.k1)
     Y = np.vstack([S] + [r * eye] * d.k2) if d.n2 + d.k2 > 0 else np.zeros((0, d.P), dtype=B.dtype)
     return X, Y
@@ -113,10 +127,16 @@ def module_slices(d: Dataset, module: Module) -> tuple[np.ndarray, np.ndarray]:
     return rows, cols
 
 
-def evaluate(expr: Any, d: Dataset, backend: str = "numpy") -> Any:
-    """Evaluate a closed form of the dataset parameters through the compiled boundary."""
+def evaluate(expr: Any, d: Dataset, backend: str = "numpy", scale: Any = None) -> Any:
+    """Evaluate a closed form of the dataset parameters through the compiled boundary.
+
+    ``scale`` is the readout scale s of a feature channel (``R v = s u``), for
+    closed forms of the readout family that depend on it.
+    """
     r = _scalar(d.r, backend)
-    return compile_expr(expr, s.PARAMS, backend)(d.n1, d.n2, d.k1, d.k2, r)
+    if scale is None:
+        return compile_expr(expr, s.PARAMS, backend)(d.n1, d.n2, d.k1, d.k2, r)
+    return compile_expr(expr, s.PARAMS + (readout_scale,), backend)(d.n1, d.n2, d.k1, d.k2, r, scale)
 
 
 @dataclass(frozen=True)
@@ -161,10 +181,10 @@ def mode_vectors(d: Dataset, module: Module = DENSE_MODULE, backend: str = "nump
     """Singular vectors of the modes present on ``d``, built from the derived closed forms.
 
     Cached per (dataset, module, backend, mpmath working precision); treat the
-    arrays as read-only.
+    arrays as read-only. Dispatches on the dataset's family (selection or readout).
     """
     check_backend(backend)
-    return _mode_vectors(d, module, backend, mpmath.mp.dps)
+    return _MODE_VECTORS[d.family.name](d, module, backend, mpmath.mp.dps)
 
 
 @lru_cache(maxsize=512)
@@ -185,3 +205,111 @@ def _mode_vectors(d: Dataset, module: Module, backend: str, dps: int) -> tuple[M
         U = _expand(m.left, module.outputs, d, w, rows, backend)
         out.append(ModeVectors(m, evaluate(m.singular_value, d, backend), evaluate(m.eigenvalue, d, backend), U, V))
     return tuple(out)
+
+
+# ----------------------------------------------------------------------------- readout family
+def _eigh(G: np.ndarray, backend: str) -> tuple[list, np.ndarray]:
+    """Eigenvalues and orthonormal eigenvectors (columns) of a symmetric matrix; mpmath at 20 extra digits."""
+    if backend == "numpy":
+        vals, vecs = np.linalg.eigh(G.astype(np.float64))
+        return list(vals), vecs
+    n = G.shape[0]
+    with mpmath.workdps(mpmath.mp.dps + 20):
+        E, Qm = mpmath.eigsy(mpmath.matrix(G.tolist()))
+        vecs = np.array([[Qm[i, j] for j in range(n)] for i in range(n)], dtype=object)
+        return [E[i] for i in range(n)], vecs
+
+
+def readout_channels(d: Any, backend: str = "numpy") -> tuple[tuple[str, Any, Any, np.ndarray, np.ndarray], ...]:
+    """Per distinct singular value s of A: ``(name, exact s, s as a number, V_A (n1, m), U_A (n2, m))``.
+
+    Names are ``s1, s2, ...`` by decreasing s and ``s0`` for the kernel. The
+    exact singular values and multiplicities come from
+    :meth:`theory.readout.ReadoutDataset.singular_values`; the singular
+    vectors from a symmetric eigensolver of ``A^T A`` (mpmath at 20 extra
+    digits), grouped by those exact values. ``U_A = A V_A / s`` (zero for s = 0).
+    Raises ``ArithmeticError`` if the eigensolver's clusters disagree with the exact multiplicities.
+    """
+    A = readout_matrix(d, backend)
+    G = A.T @ A if d.n2 else zeros_like_backend((d.n1, d.n1), backend)
+    vals, vecs = _eigh(G, backend)
+    scale = max([abs(v) for v in vals] + [1])
+    tol = scale * (1e-8 if backend == "numpy" else mpmath.mpf(10) ** (-(mpmath.mp.dps // 2)))
+    out, used = [], 0
+    nonzero = [sv for sv in d.singular_values() if sv.square != 0]
+    named = [(f"s{i}", sv) for i, sv in enumerate(nonzero, 1)] + [("s0", sv) for sv in d.singular_values()
+                                                                   if sv.square == 0]
+    for name, sv in named:
+        target = _scalar(sv.square, backend)
+        cols = [j for j, v in enumerate(vals) if abs(v - target) <= tol]
+        if len(cols) != sv.multiplicity:
+            raise ArithmeticError(f"singular value {sv.value} of the readout: eigensolver found {len(cols)} "
+                                  f"vectors, the exact multiplicity is {sv.multiplicity}")
+        used += len(cols)
+        V = vecs[:, cols]
+        value = _scalar(sv.value, backend)
+        U = A @ V / value if sv.square != 0 else zeros_like_backend((d.n2, len(cols)), backend)
+        out.append((name, sv.value, value, V, U))
+    if used != d.n1:
+        raise ArithmeticError(f"readout singular vectors cover {used} of {d.n1} code directions")
+    return tuple(out)
+
+
+def zeros_like_backend(shape: tuple[int, ...], backend: str) -> np.ndarray:
+    """Zeros of float64 or of mpf."""
+    return _cast(np.zeros(shape, dtype=np.int64), backend)
+
+
+def _expand_general(coords: dict, blocks: tuple[str, ...], d: Any, w: np.ndarray, omega: dict, backend: str,
+                    scale: Any) -> np.ndarray:
+    """Full-space vectors from channel coordinates; the omega blocks are given as matrices (block size, m)."""
+    parts = []
+    for b in blocks:
+        c = evaluate(coords[b], d, backend, scale)
+        if b in ("omega_x", "omega_y"):
+            parts.append(omega[b] * c)
+        else:
+            k = d.k1 if b == "gamma_x" else d.k2
+            if k == 0:
+                parts.append(zeros_like_backend((0, w.shape[1]), backend))
+                continue
+            parts.append(np.vstack([w * (c / _sqrt(k, backend))] * k))
+    return np.vstack(parts)
+
+
+def _present(expr: Any, d: Any, exact_scale: Any) -> bool:
+    values = d.substitution() | {readout_scale: exact_scale}
+    return sp.simplify(sp.sympify(expr).subs(values)) != 0
+
+
+@lru_cache(maxsize=512)
+def _readout_mode_vectors(d: Any, module: Module, backend: str, dps: int) -> tuple[ModeVectors, ...]:
+    from theory.readout import FEATURE, READOUT_CHANNELS
+
+    spec = derive_module_spectrum(module, READOUT_CHANNELS)
+    W, Q = item_basis(d, backend)
+    B = _cast(codes(d.n1), backend)
+    root = _sqrt(d.P, backend)
+    out = []
+    for m in spec.modes:
+        if m.channel == FEATURE:
+            instances = [(name, exact, value, B.T @ V / root, {"omega_x": V, "omega_y": U})
+                         for name, exact, value, V, U in readout_channels(d, backend)]
+        else:  # the complement of the rows of B: no compositional coordinates
+            size = Q.shape[1]
+            instances = [(m.channel, sp.Integer(0), _scalar(0, backend), Q,
+                          {"omega_x": zeros_like_backend((d.n1, size), backend),
+                           "omega_y": zeros_like_backend((d.n2, size), backend)})]
+        for name, exact, value, w, omega in instances:
+            if w.shape[1] == 0 or not _present(m.singular_value, d, exact):
+                continue
+            inst = replace(m, name=module.mode_name(name), multiplicity=sp.Integer(w.shape[1]))
+            V = _expand_general(m.right, module.inputs, d, w, omega, backend, value)
+            U = _expand_general(m.left, module.outputs, d, w, omega, backend, value)
+            out.append(ModeVectors(inst, evaluate(m.singular_value, d, backend, value),
+                                   evaluate(m.eigenvalue, d, backend, value), U, V))
+    return tuple(out)
+
+
+#: Family name -> builder of the mode vectors of a module on a dataset of that family.
+_MODE_VECTORS = {"selection": _mode_vectors, "readout": _readout_mode_vectors}

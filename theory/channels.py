@@ -306,7 +306,12 @@ def derive_channels(specs: tuple[ChannelSpec, ...], *, overrides: dict | None = 
     Raises ``AssertionError`` when an image leaves its block's unit vector or
     images of distinct basis vectors are not orthogonal.
     """
-    extra = overrides or {}
+    return _derive_channels(specs, tuple(sorted((overrides or {}).items(), key=str)))
+
+
+@cache
+def _derive_channels(specs: tuple[ChannelSpec, ...], overrides: tuple) -> tuple[tuple[Channel, ...], Derivation]:
+    extra = dict(overrides)
     d = Derivation("Channel images from the dataset definition").extend(block_relations())
     zero = _complement_fact()
     if zero != 0:
@@ -340,16 +345,14 @@ def derive_channels(specs: tuple[ChannelSpec, ...], *, overrides: dict | None = 
     return tuple(out), d
 
 
-@cache
-def channels() -> tuple[Channel, ...]:
-    """Derive the three channels of the selection family from the dataset definition (symbolic)."""
-    return derive_channels(SELECTION_CHANNELS)[0]
+def channels(specs: tuple[ChannelSpec, ...] | None = None) -> tuple[Channel, ...]:
+    """Derive the channels of a family (default: the selection family's three) from the dataset definition."""
+    return derive_channels(SELECTION_CHANNELS if specs is None else specs)[0]
 
 
-@cache
-def channel_derivation() -> Derivation:
+def channel_derivation(specs: tuple[ChannelSpec, ...] | None = None) -> Derivation:
     """The derivation behind :func:`channels`, for reports and T1's proof."""
-    return derive_channels(SELECTION_CHANNELS)[1]
+    return derive_channels(SELECTION_CHANNELS if specs is None else specs)[1]
 
 
 @cache

@@ -16,7 +16,7 @@ import sympy as sp
 
 from theory import symbols as s
 from theory.architectures import get_architecture
-from theory.channels import channels
+from theory.channels import SELECTION_CHANNELS, ChannelSpec, channels
 from theory.dataset import BLOCKS_IN, BLOCKS_OUT
 from theory.derivation import Derivation
 from theory.spectrum import derive_module_spectrum
@@ -33,12 +33,13 @@ def _place(module, local: sp.Matrix) -> sp.Matrix:
 
 
 @cache
-def converged_channel_maps(arch_name: str) -> dict[str, sp.Matrix]:
+def converged_channel_maps(arch_name: str, specs: tuple[ChannelSpec, ...] = SELECTION_CHANNELS,
+                           ) -> dict[str, sp.Matrix]:
     """Per channel, the architecture's map with every mode at its fixed point pi/lambda."""
     arch = get_architecture(arch_name)
-    maps = {ch.name: sp.zeros(len(BLOCKS_OUT), len(BLOCKS_IN)) for ch in channels()}
+    maps = {ch.name: sp.zeros(len(BLOCKS_OUT), len(BLOCKS_IN)) for ch in channels(specs)}
     for module in arch.modules:
-        for mode in derive_module_spectrum(module).modes:
+        for mode in derive_module_spectrum(module, specs).modes:
             u = sp.Matrix([mode.left[b] for b in module.outputs])
             v = sp.Matrix([mode.right[b] for b in module.inputs])
             maps[mode.channel] += _place(module, mode.fixed_point * u * v.T)
@@ -46,14 +47,15 @@ def converged_channel_maps(arch_name: str) -> dict[str, sp.Matrix]:
 
 
 @cache
-def least_squares_channel_maps(arch_name: str) -> tuple[dict[str, sp.Matrix], Derivation]:
+def least_squares_channel_maps(arch_name: str, specs: tuple[ChannelSpec, ...] = SELECTION_CHANNELS,
+                               ) -> tuple[dict[str, sp.Matrix], Derivation]:
     """Per channel, each module's least-squares map ``Syx_c Sx_c^+`` in its blocks."""
     arch = get_architecture(arch_name)
     d = Derivation(f"Least-squares map of the {arch.name} network, channel by channel").then(
         "Y X^+ = Y X^T (X X^T)^+ = Syx Sx^+; channels are orthogonal, so it splits into Syx_c Sx_c^+"
     )
     maps = {}
-    for ch in channels():
+    for ch in channels(specs):
         total = sp.zeros(len(BLOCKS_OUT), len(BLOCKS_IN))
         for module in arch.modules:
             x, y = ch.x_vector(module.inputs), ch.y_vector(module.outputs)

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from theory.dataset import Dataset
 
-__all__ = ["DEFAULT", "DEGENERATE", "EXAMPLES"]
+__all__ = ["DEFAULT", "DEGENERATE", "EXAMPLES", "READOUT_EXAMPLES"]
 
 #: The report's default dataset: 8 items, two of three features selected, one identity copy each side.
 DEFAULT = Dataset(3, 2, 1, 1, 1)
@@ -27,3 +27,23 @@ EXAMPLES: dict[str, Dataset] = {
     **{name: d for name, d in DEGENERATE},
     "surd r": Dataset(3, 1, 2, 1, "sqrt(2)"),
 }
+
+
+def _readout_examples():
+    from theory.readout import ReadoutDataset  # the readout family builds on this module's datasets
+
+    return (
+        ("A = S", ReadoutDataset(3, 1, 1, 1, [[1, 0, 0], [0, 1, 0]])),
+        ("zero readout", ReadoutDataset(3, 1, 1, 1, [[0, 0, 0]])),
+        ("no outputs", ReadoutDataset(2, 1, 1, 1, [])),
+        ("rank deficient", ReadoutDataset(3, 2, 1, "1/2", [[1, 2, 0], [2, 4, 0]])),
+        ("distinct irrational s", ReadoutDataset(2, 1, 2, 1, [[1, 1], [0, 2]])),
+        ("repeated s", ReadoutDataset(3, 1, 1, "sqrt(2)", [[0, 2, 0], [0, 0, -2], [2, 0, 0]])),
+        ("k2 = 0", ReadoutDataset(2, 1, 0, 1, [["1/2", 1]])),
+        ("r = 0", ReadoutDataset(2, 1, 1, 0, [[1, 3], [-1, 1]])),
+    )
+
+
+#: Canonical readout datasets (THEORY.md section 7): the selection as A = S, zero and
+#: rank-deficient readouts, distinct irrational and repeated singular values, k2 = 0, r = 0.
+READOUT_EXAMPLES = _readout_examples()

@@ -26,7 +26,7 @@ import sympy as sp
 
 from theory import symbols as s
 from theory.architectures import Architecture, get_architecture
-from theory.channels import channels
+from theory.channels import SELECTION_CHANNELS, ChannelSpec, channels
 from theory.derivation import Derivation
 from theory.spectrum import derive_module_spectrum
 
@@ -63,33 +63,47 @@ class Observables:
     derivation: Derivation
 
 
+def derive_observables(arch_name: str, specs: tuple[ChannelSpec, ...] = SELECTION_CHANNELS) -> Observables:
+    """Derive block norms, rho and the novel-combination error of an architecture.
+
+    ``specs`` are the family's channels (default: the selection family).
+    For a general readout R the compositional block is
+    ``W_OO = sum_c g_c u_c v_c^T`` over feature channels with ``R v_c = s_c u_c``;
+    ``omega_gain`` is then ``g`` of the (single, generic) feature channel and
+    the novel error ``||W_OO - R||^2 = sum_c mult_c (g_c - s_c)^2``.
+    """
+    return _derive_observables(arch_name, specs)
+
+
 @cache
-def derive_observables(arch_name: str) -> Observables:
-    """Derive block norms, rho and the novel-combination error of an architecture."""
+def _derive_observables(arch_name: str, specs: tuple[ChannelSpec, ...]) -> Observables:
     arch = get_architecture(arch_name)
-    if any(ch.y["omega_y"] != 0 for ch in channels() if ch.name != "pi1"):
-        raise AssertionError("only the selected-feature channel may write the compositional outputs")
+    chans = {ch.name: ch for ch in channels(specs)}
+    readout = {spec.name: spec.readout for spec in specs}
+    writers = [name for name, ch in chans.items() if ch.y["omega_y"] != 0]
     d = Derivation(f"Block norms of the {arch.name} network").then(
         "W = sum over modes of a u v^T; unit vectors of distinct basis vectors are orthogonal in every block, "
         "so ||W[b, c]||^2 = sum mult a^2 u[b]^2 v[c]^2 over the modules reading c and writing b"
     )
-    strengths, norms, gain = {}, {key: sp.Integer(0) for key in BLOCKS}, sp.Integer(0)
+    strengths, norms = {}, {key: sp.Integer(0) for key in BLOCKS}
+    gains = {name: sp.Integer(0) for name in writers}
     for module in arch.modules:
-        for mode in derive_module_spectrum(module).modes:
+        for mode in derive_module_spectrum(module, specs).modes:
             a = strength_symbol(mode.name)
             strengths[mode.name] = a
             for key, (out, inp) in BLOCKS.items():
                 if out in module.outputs and inp in module.inputs:
                     norms[key] += mode.multiplicity * a**2 * mode.left[out] ** 2 * mode.right[inp] ** 2
-            if mode.channel == "pi1" and "omega_y" in module.outputs and "omega_x" in module.inputs:
-                gain += a * mode.left["omega_y"] * mode.right["omega_x"]
+            if mode.channel in gains and "omega_y" in module.outputs and "omega_x" in module.inputs:
+                gains[mode.channel] += a * mode.left["omega_y"] * mode.right["omega_x"]
     norms = {key: sp.factor(sp.simplify(v)) for key, v in norms.items()}
     for key, value in norms.items():
         d = d.then(f"||W_{key}||^2", value)
-    gain = sp.simplify(gain)
-    d = d.then("W_OO = c S (only the selected-feature channel writes Omega_y) with c", gain)
-    novel = sp.factor(s.n2 * (gain - 1) ** 2)
-    d = d.then("Novel-combination error ||W_OO - S||^2 = n2 (c - 1)^2", novel)
+    gains = {name: sp.simplify(g) for name, g in gains.items()}
+    gain = sp.simplify(sum(gains.values())) if len(gains) == 1 or not gains else sp.Tuple(*gains.values())
+    d = d.then("W_OO = sum over the channels writing Omega_y of c u v^T (R v = s u), with c", gain)
+    novel = sp.factor(sum(chans[name].multiplicity * (g - readout[name]) ** 2 for name, g in gains.items()))
+    d = d.then("Novel-combination error ||W_OO - R||^2 = sum mult (c - s)^2", novel)
     rho_sq = sp.simplify(norms["GO"] / norms["OO"]) if norms["OO"] != 0 else sp.nan
     d = d.then("rho^2 = ||W_GO||^2 / ||W_OO||^2", rho_sq)
     return Observables(arch, strengths, norms, gain, rho_sq, novel, d)

@@ -20,7 +20,7 @@ import sympy as sp
 
 from theory import symbols as s
 from theory.architectures import Module
-from theory.channels import Channel, channel_derivation, channels
+from theory.channels import SELECTION_CHANNELS, Channel, ChannelSpec, derive_channels
 from theory.derivation import Derivation
 
 __all__ = ["Mode", "ModuleSpectrum", "derive_module_spectrum", "DENSE_MODULE", "present_modes"]
@@ -146,22 +146,28 @@ def _channel_mode(module: Module, ch: Channel) -> tuple[Mode | None, sp.Expr, De
     return mode, lam, d
 
 
-def derive_module_spectrum(module: Module = DENSE_MODULE) -> ModuleSpectrum:
-    """Derive singular values, vectors and input eigenvalues of a module's statistics (cached per module)."""
-    return _derive_module_spectrum(module)
+def derive_module_spectrum(module: Module = DENSE_MODULE, specs: tuple[ChannelSpec, ...] = SELECTION_CHANNELS,
+                           ) -> ModuleSpectrum:
+    """Derive singular values, vectors and input eigenvalues of a module's statistics.
+
+    ``specs`` are the channels of the dataset family (default: the selection
+    family of THEORY.md section 1). Cached per (module, specs).
+    """
+    return _derive_module_spectrum(module, specs)
 
 
 @cache
-def _derive_module_spectrum(module: Module) -> ModuleSpectrum:
+def _derive_module_spectrum(module: Module, specs: tuple[ChannelSpec, ...]) -> ModuleSpectrum:
     dims = {"omega_x": s.n1, "gamma_x": s.k1 * s.P}
-    d = Derivation(f"Spectrum of the statistics of module {module.name or 'x -> y'}").extend(channel_derivation())
+    chans, derivation = derive_channels(specs)
+    d = Derivation(f"Spectrum of the statistics of module {module.name or 'x -> y'}").extend(derivation)
     d = d.then(
         "Sx = X (sum_w w w^T) X^T / P and Syx = Y (sum_w w w^T) X^T / P over the orthonormal item basis "
         "{w_j} u {q}; images of distinct basis vectors are orthogonal in every block, "
         "so the statistics split into one rank-one term per basis vector"
     )
     modes, eigen = [], []
-    for ch in channels():
+    for ch in chans:
         mode, lam, sub = _channel_mode(module, ch)
         d = d.extend(sub)
         eigen.append((ch.name, lam, ch.multiplicity))
