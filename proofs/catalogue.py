@@ -58,9 +58,10 @@ from proofs.claims import (
     t1_spectrum, t2_eigenbasis, t3_dynamics, t4_block_norms, t5_dense_not_systematic, t6_split_same_map,
     t7_segregation, t8_compositional_first, t9_least_squares,
 )
+from proofs.claims.readout import READOUT_CATALOGUE
 from proofs.theorem import Theorem
 
-__all__ = ["CATALOGUE", "get_theorem", "find_theorem"]
+__all__ = ["CATALOGUE", "FAMILY_CATALOGUES", "get_theorem", "find_theorem"]
 
 _CLAIM_MODULES = (
     t1_spectrum,
@@ -75,6 +76,9 @@ _CLAIM_MODULES = (
 )
 
 CATALOGUE: tuple[Theorem, ...] = tuple(m.THEOREM for m in _CLAIM_MODULES)
+
+#: The catalogue of each dataset family (``modspec verify --family``); the readout claims live in proofs.claims.readout.
+FAMILY_CATALOGUES: dict[str, tuple[Theorem, ...]] = {"selection": CATALOGUE, "readout": READOUT_CATALOGUE}
 
 
 def find_theorem(theorem_id: str, catalogue: tuple[Theorem, ...] = CATALOGUE) -> Theorem:

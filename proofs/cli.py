@@ -15,13 +15,14 @@ from proofs.empirical import EXPERIMENTS
 from proofs.progress import ProgressBar
 from proofs.records import VerifyReport
 from proofs.spectrum import SpectrumReport, spectrum_report
-from proofs.catalogue import CATALOGUE
+from proofs.catalogue import CATALOGUE, FAMILY_CATALOGUES
 from proofs.theorem import Theorem
 from proofs.verify import verify
 from numeric.trajectory import half_times, theory_trajectory
 from proofs.simulation import simulation_report
 from theory.architectures import ARCHITECTURES
 from theory.dataset import SELECTION
+from theory.readout import READOUT
 from theory.family import KINDS, Family
 from theory.examples import DEFAULT
 
@@ -100,7 +101,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
         return _cmd_verify_empirical(args)
     bar = ProgressBar("verify", enabled=not args.quiet)
     rep = verify(args.theorem or None, samples=args.samples, dps=args.dps, seed=args.seed,
-                 simulate=not args.no_simulate, catalogue=args.catalogue, progress=lambda i, n, note: bar.update(i, n, note))
+                 simulate=not args.no_simulate, progress=lambda i, n, note: bar.update(i, n, note),
+                 catalogue=args.catalogue if args.family == "selection" else FAMILY_CATALOGUES[args.family])
     bar.close()
     _print_json(rep.to_json()) if args.json else print(_format_verify(rep))
     return 0 if rep.ok else 1
@@ -109,7 +111,8 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 # --------------------------------------------------------------------------- spectrum
 def _format_spectrum(rep: SpectrumReport) -> str:
     d = rep.dataset
-    lines = [f"D(n1={d.n1}, n2={d.n2}, k1={d.k1}, k2={d.k2}, r={d.r}), P = {d.P}",
+    lines = [f"D(n1={d.n1}, n2={d.n2}, k1={d.k1}, k2={d.k2}, r={d.r}), P = {d.P}"
+             + (f", readout A = {[[str(x) for x in row] for row in d.readout]}" if d.family.name == "readout" else ""),
              f"{'mode':<6} {'pi':>12} {'exact':<28} {'mult':>5} {'lambda':>10} {'a*':>10}"]
     for m in rep.modes:
         lines.append(f"{m.name:<6} {m.singular_value:>12.8g} {m.exact:<28} {m.multiplicity:>5} "
@@ -310,6 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Prove each theorem for symbolic parameters and certify it on sampled "
                                    "datasets (the degenerate ones always included) at high precision.")
     v.add_argument("--theorem", action="append", metavar="ID", help="theorem id (T1..T9); repeat for several; default all")
+    v.add_argument("--family", choices=list(FAMILY_CATALOGUES), default="selection",
+                   help="dataset family whose claims to verify: selection (T1-T9) or readout (T1, T2, T4-T6, T9 "
+                        "for general linear outputs Y_Omega = A B on sampled rational A); default selection")
     v.add_argument("--samples", type=int, default=20, help="sampled datasets per theorem (default 20)")
     v.add_argument("--dps", type=int, default=50, help="decimal digits of the certificates (default 50)")
     v.add_argument("--seed", type=int, default=0, help="seed of the dataset sampler (default 0)")
@@ -324,7 +330,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("spectrum", help="singular values and input eigenvalues of one dataset",
                        description="Evaluate the derived spectrum (THEORY.md section 2) on one dataset.")
-    _dataset_flags(s)
+    _dataset_flags(s, families=(SELECTION, READOUT))
     s.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
     t = sub.add_parser("trajectory", help="the theory's prediction of one training run",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sympy as sp
 
@@ -59,6 +60,8 @@ def spectrum_report(d: Dataset) -> SpectrumReport:
     """Evaluate the dense spectrum on ``d``; modes with multiplicity or value 0 are omitted."""
     spec = derive_module_spectrum()
     values = d.substitution()
+    if d.family.name == "readout":
+        return SpectrumReport(d, _readout_modes(d), _eigen(spec, d))
     modes = tuple(
         ModeEntry(
             name=m.name,
@@ -70,9 +73,30 @@ def spectrum_report(d: Dataset) -> SpectrumReport:
         )
         for m in present_modes(spec, values)
     )
-    eig = tuple(
+    return SpectrumReport(d, modes, _eigen(spec, d))
+
+
+def _eigen(spec: Any, d: Any) -> tuple[EigenEntry, ...]:
+    """Distinct eigenvalues of Sx (they do not involve the readout, so the selection spectrum gives them)."""
+    return tuple(
         EigenEntry(float(evaluate(lam, d)), str(lam), int(mult))
-        for lam, mult in spec.input_eigenvalues(values)
+        for lam, mult in spec.input_eigenvalues(d.substitution())
         if int(mult) > 0
     )
-    return SpectrumReport(d, modes, eig)
+
+
+def _readout_modes(d: Any) -> tuple[ModeEntry, ...]:
+    """One entry per singular value s of A (``s1, s2, ...``, ``s0`` for its kernel) and the complement."""
+    from numeric.matrices import mode_vectors, readout_channels
+    from theory.channels import readout_scale
+    from theory.readout import READOUT_CHANNELS
+
+    exact_s = {name: exact for name, exact, _, _, _ in readout_channels(d)}
+    modes = {m.channel: m for m in derive_module_spectrum(specs=READOUT_CHANNELS).modes}
+    out = []
+    for mv in mode_vectors(d):
+        symbolic = modes[mv.mode.channel]
+        sub = d.substitution() | {readout_scale: exact_s.get(mv.mode.name, 0)}
+        out.append(ModeEntry(mv.mode.name, float(mv.singular_value), str(sp.simplify(symbolic.singular_value.subs(sub))),
+                             int(mv.V.shape[1]), float(mv.eigenvalue), float(mv.singular_value / mv.eigenvalue)))
+    return tuple(out)

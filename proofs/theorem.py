@@ -20,7 +20,8 @@ import sympy as sp
 from numeric.certify import Check
 from numeric.simcheck import SimCheck
 from theory import symbols as s
-from theory.dataset import Dataset
+from theory.dataset import SELECTION, Dataset
+from theory.family import Family
 from theory.derivation import Derivation
 
 __all__ = ["Proof", "Theorem", "Comparison", "compare", "generic_zero", "positive", "nonnegative", "Stated"]
@@ -119,6 +120,8 @@ class Theorem:
     certify: Callable[[Dataset, Stated], Iterable[Check]]
     applies: Callable[[Dataset], bool] = _every_dataset
     simulate: Callable[[Dataset, Stated], Iterable[SimCheck]] | None = None
+    #: The dataset family the claim is about; ``verify`` samples from it.
+    family: Family = SELECTION
 
     def run_proof(self) -> Proof:
         """The symbolic proof against this theorem's stated formulas."""

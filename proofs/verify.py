@@ -57,7 +57,7 @@ def _simulation_summary(theorem: Theorem, seed: int) -> SimulationSummary | None
     if theorem.simulate is None:
         return None
     try:
-        datasets = sample_datasets(SIM_SAMPLES, seed, max_n1=3, max_k=2,
+        datasets = sample_datasets(SIM_SAMPLES, seed, max_n1=3, max_k=2, family=theorem.family,
                                    applies=lambda d: theorem.applies(d) and simcheck.feasible(d))
         checks = [c for d in datasets for c in theorem.run_simulation(d)]
     except Exception as err:  # reported as a failed check, never lost
@@ -76,7 +76,7 @@ def _certificate(theorem: Theorem, samples: int, dps: int, seed: int) -> Certifi
     """Residuals of ``theorem`` on ``samples`` datasets at ``dps`` digits; raising or checking nothing fails."""
     tol = residual_tolerance(dps)
     try:
-        datasets = sample_datasets(samples, seed, applies=theorem.applies)
+        datasets = sample_datasets(samples, seed, applies=theorem.applies, family=theorem.family)
         checks = run_checks(theorem.run_certificate, datasets, dps)
     except Exception as err:  # reported as a failed check, never lost
         return Certificate(0, dps, math.nan, tol, (), (_raised("certificate", err),))
