@@ -52,8 +52,8 @@ def prove(stated: Stated) -> Proof:
     cmp.append(compare("multiplicities add up to rank X = P", sum(m.multiplicity for m in spec.modes), P))
     pi1, pi2, pi3 = (spec.mode(c).singular_value for c in ("pi1", "pi2", "pi3"))
     # pi_i > pi_j follows from pi_i^2 - pi_j^2 > 0 and pi_j >= 0 (singular values are non-negative).
-    cmp.append(positive("ordering: derived pi1^2 - pi2^2 for r, k2 > 0", pi1**2 - pi2**2, ORDERING_GIVEN))
-    cmp.append(positive("ordering: derived pi2^2 - pi3^2 for r, k2 > 0", pi2**2 - pi3**2, ORDERING_GIVEN))
+    cmp.append(positive("ordering, for positive r and k2: derived pi1^2 - pi2^2", pi1**2 - pi2**2, ORDERING_GIVEN))
+    cmp.append(positive("ordering, for positive r and k2: derived pi2^2 - pi3^2", pi2**2 - pi3**2, ORDERING_GIVEN))
     cmp.append(nonnegative("derived pi2 and pi3 (so squares order the values)", pi2 + pi3))
     d = spec.derivation.then("Compared with THEORY.md section 2: values, multiplicities, vectors, completeness; "
                              "ordering proved from the sign of the simplified differences of squares")

@@ -32,7 +32,7 @@ GIVEN = (n2, k1, r)
 
 def applies(d: Dataset) -> bool:
     """The claim needs a compositional output, an identity input and r > 0."""
-    return d.n2 >= 1 and d.k1 >= 1 and d.r > 0
+    return bool(d.n2 >= 1 and d.k1 >= 1 and d.r > 0)
 
 
 def prove(stated: Stated) -> Proof:
@@ -45,7 +45,7 @@ def prove(stated: Stated) -> Proof:
         compare("rho^2 along any trajectory (no strength appears)", obs.rho_sq, stated["rho"] ** 2),
         Comparison("rho^2 does not depend on the mode strengths", obs.rho_sq, sp.Integer(0),
                    not any(str(x).startswith("a_") for x in obs.rho_sq.free_symbols)),
-        positive("derived rho^2 for n2, k1 >= 1, r > 0", obs.rho_sq, GIVEN),
+        positive("for n2, k1 >= 1 and positive r: derived rho^2", obs.rho_sq, GIVEN),
         compare("converged W_OO = c S with c", gain, stated["gain"]),
         compare("converged novel-combination error", obs.novel_error.subs(a1, star), stated["novel error"]),
     ]

@@ -50,9 +50,10 @@ def prove(stated: Stated) -> Proof:
                 stated["small-a0 rate"]),
     ]
     cmp += [
-        positive("derived pi1^2 - pi2^2 for r, k2 > 0", pi1**2 - pi2**2, GIVEN),
-        positive("derived pi2^2 - pi3^2 for r, k2 > 0", pi2**2 - pi3**2, GIVEN),
-        positive("derived pi1^2 - (split Omega value)^2 for r, k2 > 0 (sharing speeds up the compositional mode)",
+        positive("for positive r and k2: derived pi1^2 - pi2^2", pi1**2 - pi2**2, GIVEN),
+        positive("for positive r and k2: derived pi2^2 - pi3^2", pi2**2 - pi3**2, GIVEN),
+        positive("sharing speeds up the compositional mode, for positive r and k2: "
+                 "derived pi1^2 - (split Omega value)^2",
                  pi1**2 - omega**2, GIVEN),
     ]
     d = dyn.derivation.then("Limit of t_half / ln(1/a0) as a0 -> 0", ratio).then(

@@ -1,0 +1,483 @@
+"""The catalogue is wired to its own claims: a reviewed list of what each theorem compares and measures.
+
+For every theorem, the identities its symbolic proof compares, and the
+quantities its certificate and its simulation check measure on one generic
+dataset (D(2, 1, 1, 1, 1); times and step sizes normalized to ``*``), were
+read and reviewed by hand against THEORY.md. A theorem that uses another
+theorem's proof or check, loses one, or silently stops measuring something,
+changes one of these sets and fails here.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+
+import mpmath
+import pytest
+
+from proofs.catalogue import CATALOGUE
+from theory.dataset import Dataset
+from theory.examples import DEGENERATE
+
+WIRED_ON = Dataset(2, 1, 1, 1, 1)
+
+
+@dataclass(frozen=True)
+class Wiring:
+    proof: tuple[str, ...]
+    certificate: tuple[str, ...]
+    simulation: tuple[str, ...]
+
+
+def _normalized(what: str) -> str:
+    return re.sub(r"eta=[0-9.e-]+", "eta=*", re.sub(r"t=[0-9./]+", "t=*", what))
+
+
+REVIEWED = {
+    "T1": Wiring(
+        proof=(
+            'completeness: sum mult pi^2 = ||Syx||^2',
+            'derived pi2 and pi3 (so squares order the values) >= 0',
+            'multiplicities add up to rank X = P',
+            'ordering, for positive r and k2: derived pi1^2 - pi2^2 > 0',
+            'ordering, for positive r and k2: derived pi2^2 - pi3^2 > 0',
+            'pi1 multiplicity',
+            'pi1 right vector direction',
+            'pi1 right vector unit',
+            'pi1 singular value',
+            'pi2 multiplicity',
+            'pi2 right vector direction',
+            'pi2 right vector unit',
+            'pi2 singular value',
+            'pi3 multiplicity',
+            'pi3 right vector direction',
+            'pi3 right vector unit',
+            'pi3 singular value',
+        ),
+        certificate=(
+            'Syx v = pi u (pi1)',
+            'Syx v = pi u (pi2)',
+            'Syx v = pi u (pi3)',
+            'Syx^T u = pi v (pi1)',
+            'Syx^T u = pi v (pi2)',
+            'Syx^T u = pi v (pi3)',
+            'U^T U = I',
+            'V^T V = I',
+            'count of pi1 = 1',
+            'count of pi2 = 1',
+            'count of pi3 = 2',
+            'pi1 > pi2 on the data',
+            'pi2 > pi3 on the data',
+            'stated multiplicity of pi1 = 1',
+            'stated multiplicity of pi2 = 1',
+            'stated multiplicity of pi3 = 2',
+            'stated pi1 = singular value of Syx',
+            'stated pi2 = singular value of Syx',
+            'stated pi3 = singular value of Syx',
+            'stated right vector of pi1',
+            'stated right vector of pi2',
+            'stated right vector of pi3',
+            '||Syx||^2 = sum mult pi^2',
+        ),
+        simulation=(),
+    ),
+    "T2": Wiring(
+        proof=(
+            'completeness: sum mult lambda^2 = ||Sx||^2',
+            'eigenvalue 0 multiplicity n1 + k1 P - P',
+            'eigenvalue lambda1',
+            'eigenvalue lambda1 multiplicity n1',
+            'eigenvalue lambda2',
+            'eigenvalue lambda2 multiplicity P - n1',
+            'pi1 input eigenvalue',
+            'pi2 input eigenvalue',
+            'pi3 input eigenvalue',
+        ),
+        certificate=(
+            'Sx v = lambda v (pi1)',
+            'Sx v = lambda v (pi2)',
+            'Sx v = lambda v (pi3)',
+            'stated lambda1 = Sx eigenvalue of pi1',
+            'stated lambda1 = Sx eigenvalue of pi2',
+            'stated lambda2 = Sx eigenvalue of pi3',
+            'stated multiplicities add up to the input size',
+            'sum of stated mult * lambda^1 = that of Sx',
+            'sum of stated mult * lambda^2 = that of Sx',
+            'trace Sx = sum mult lambda',
+            '||Sx||^2 = sum mult lambda^2',
+        ),
+        simulation=(),
+    ),
+    "T3": Wiring(
+        proof=(
+            'deep fixed point',
+            'deep fixed point attracts (-2*pi/tau < 0)',
+            'deep mode ODE tau da/dt',
+            'deep solution a(t)',
+            'fixed point of pi1 = pi/lambda',
+            'fixed point of pi2 = pi/lambda',
+            'fixed point of pi3 = pi/lambda',
+            'shallow fixed point',
+            'shallow fixed point attracts (-lambda/tau < 0)',
+            'shallow mode ODE tau da/dt',
+            'shallow solution a(t)',
+        ),
+        certificate=(
+            'a(0) = a0 (dense pi1)',
+            'a(0) = a0 (dense pi2)',
+            'a(0) = a0 (dense pi3)',
+            'a(0) = a0 (shallow pi1)',
+            'a(0) = a0 (shallow pi2)',
+            'a(0) = a0 (shallow pi3)',
+            'a(oo) = pi/lambda (dense pi1)',
+            'a(oo) = pi/lambda (dense pi2)',
+            'a(oo) = pi/lambda (dense pi3)',
+            'a(oo) = pi/lambda (shallow pi1)',
+            'a(oo) = pi/lambda (shallow pi2)',
+            'a(oo) = pi/lambda (shallow pi3)',
+            'stated a1* = pi/lambda of pi1',
+            'stated a2* = pi/lambda of pi2',
+            'stated a3* = pi/lambda of pi3',
+            'stated fixed point = pi/lambda (dense pi1)',
+            'stated fixed point = pi/lambda (dense pi2)',
+            'stated fixed point = pi/lambda (dense pi3)',
+            'stated fixed point = pi/lambda (shallow pi1)',
+            'stated fixed point = pi/lambda (shallow pi2)',
+            'stated fixed point = pi/lambda (shallow pi3)',
+            "tau a' = rhs(a) (dense pi1, t=*)",
+            "tau a' = rhs(a) (dense pi2, t=*)",
+            "tau a' = rhs(a) (dense pi3, t=*)",
+            "tau a' = rhs(a) (shallow pi1, t=*)",
+            "tau a' = rhs(a) (shallow pi2, t=*)",
+            "tau a' = rhs(a) (shallow pi3, t=*)",
+        ),
+        simulation=(
+            '|a_GD - a(t)| of dense pi1, eta=*',
+            '|a_GD - a(t)| of dense pi2, eta=*',
+            '|a_GD - a(t)| of dense pi3, eta=*',
+            '|a_GD - a(t)| of shallow pi1, eta=*',
+            '|a_GD - a(t)| of shallow pi2, eta=*',
+            '|a_GD - a(t)| of shallow pi3, eta=*',
+        ),
+    ),
+    "T4": Wiring(
+        proof=(
+            '(||W_GO|| / ||W_OO||)^2 = r^2 k1 / P, independent of the strengths',
+            'shallow ||W_GG||^2 (same modes)',
+            'shallow ||W_GO||^2 (same modes)',
+            'shallow ||W_OG||^2 (same modes)',
+            'shallow ||W_OO||^2 (same modes)',
+            'sum of the four block norms',
+            '||W_GG||^2',
+            '||W_GO||^2',
+            '||W_OG||^2',
+            '||W_OO||^2',
+        ),
+        certificate=(
+            'stated rho = ||W_GO||/||W_OO|| (dense)',
+            'stated rho = ||W_GO||/||W_OO|| (shallow)',
+            'stated sum = ||W||^2 (dense)',
+            'stated sum = ||W||^2 (shallow)',
+            'stated ||W_GG||^2 (dense)',
+            'stated ||W_GG||^2 (shallow)',
+            'stated ||W_GO||^2 (dense)',
+            'stated ||W_GO||^2 (shallow)',
+            'stated ||W_OG||^2 (dense)',
+            'stated ||W_OG||^2 (shallow)',
+            'stated ||W_OO||^2 (dense)',
+            'stated ||W_OO||^2 (shallow)',
+            '||W_GG|| (dense)',
+            '||W_GG|| (segregated)',
+            '||W_GG|| (shallow)',
+            '||W_GG|| (split)',
+            '||W_GO|| (dense)',
+            '||W_GO|| (segregated)',
+            '||W_GO|| (shallow)',
+            '||W_GO|| (split)',
+            '||W_OG|| (dense)',
+            '||W_OG|| (segregated)',
+            '||W_OG|| (shallow)',
+            '||W_OG|| (split)',
+            '||W_OO|| (dense)',
+            '||W_OO|| (segregated)',
+            '||W_OO|| (shallow)',
+            '||W_OO|| (split)',
+        ),
+        simulation=(
+            'block norms of trained dense weights vs THEORY.md section 4',
+            'block norms of trained dense weights vs formulas',
+            'block norms of trained segregated weights vs formulas',
+            'block norms of trained shallow weights vs THEORY.md section 4',
+            'block norms of trained shallow weights vs formulas',
+            'block norms of trained split weights vs formulas',
+        ),
+    ),
+    "T5": Wiring(
+        proof=(
+            'converged W_OO = c S with c',
+            'converged novel-combination error',
+            'for n2, k1 >= 1 and positive r: derived rho^2 > 0',
+            'rho^2 along any trajectory (no strength appears)',
+            'rho^2 does not depend on the mode strengths',
+        ),
+        certificate=(
+            'W*_OO = P/(P + k1 r^2) S',
+            'novel error = n2 (k1 r^2/(P + k1 r^2))^2',
+            'rho = r sqrt(k1/P) at t=* tau',
+            'rho > 0 at t=* tau',
+        ),
+        simulation=(
+            'converged dense novel error vs n2 (k1 r^2/(P + k1 r^2))^2',
+            'rho of dense GD vs r sqrt(k1/P)',
+        ),
+    ),
+    "T6": Wiring(
+        proof=(
+            'Gamma module: pi2 multiplicity n1',
+            'Gamma module: pi2 on every code feature',
+            'Gamma module: pi2 on unselected features',
+            'Gamma module: pi3',
+            'Gamma module: pi3 multiplicity P - n1',
+            'Omega module multiplicity n2',
+            'Omega module singular value',
+            'converged map on channel pi1, entry 0',
+            'converged map on channel pi1, entry 1',
+            'converged map on channel pi1, entry 2',
+            'converged map on channel pi1, entry 3',
+            'converged map on channel pi2, entry 0',
+            'converged map on channel pi2, entry 1',
+            'converged map on channel pi2, entry 2',
+            'converged map on channel pi2, entry 3',
+            'converged map on channel pi3, entry 0',
+            'converged map on channel pi3, entry 1',
+            'converged map on channel pi3, entry 2',
+            'converged map on channel pi3, entry 3',
+            'split rho^2 (no more systematic than dense)',
+        ),
+        certificate=(
+            'Syx v = pi u (gamma:pi1)',
+            'Syx v = pi u (gamma:pi2)',
+            'Syx v = pi u (gamma:pi3)',
+            'Syx v = pi u (omega:pi1)',
+            'Syx^T u = pi v (gamma:pi1)',
+            'Syx^T u = pi v (gamma:pi2)',
+            'Syx^T u = pi v (gamma:pi3)',
+            'Syx^T u = pi v (omega:pi1)',
+            'U^T U = I',
+            'V^T V = I',
+            'count of gamma:pi1 = 1',
+            'count of gamma:pi2 = 1',
+            'count of gamma:pi3 = 2',
+            'count of omega:pi1 = 1',
+            'split W* = dense W*',
+            'stated gamma pi2 multiplicity = count',
+            'stated gamma pi3 multiplicity = count',
+            'stated omega multiplicity = count',
+            'stated omega value = split singular value',
+            'stated pi2 = split singular value',
+            'stated pi3 = split singular value',
+            'stated rho of the split map',
+            '||Syx||^2 = sum mult pi^2',
+        ),
+        simulation=(
+            'rho of trained split vs r sqrt(k1/P)',
+            '||W_split - W_dense|| after training',
+        ),
+    ),
+    "T7": Wiring(
+        proof=(
+            'Omega module input eigenvalue',
+            'Omega module multiplicity',
+            'Omega module singular value',
+            'W_OO = c S with c = a (the Omega mode strength)',
+            'converged gain c = a* = 1',
+            'novel error as t -> oo',
+            '||W_GO||^2 for all strengths (so at all times)',
+        ),
+        certificate=(
+            'Sx v = lambda v (omega:pi1)',
+            'Syx v = pi u (omega:pi1)',
+            'Syx^T u = pi v (omega:pi1)',
+            'U^T U = I',
+            'V^T V = I',
+            'W_GO = 0 at t=* tau',
+            'count of omega:pi1 = 1',
+            'segregated W*_OO = S',
+            'segregated novel error at W*',
+            'stated Omega module eigenvalue',
+            'stated Omega module multiplicity = count',
+            'stated Omega module value',
+            'trace Sx = sum mult lambda',
+            '||Sx||^2 = sum mult lambda^2',
+            '||Syx||^2 = sum mult pi^2',
+        ),
+        simulation=(
+            'converged segregated W_OO vs gain S',
+            'converged segregated novel error',
+            'max ||W_GO|| of segregated GD (exactly 0)',
+        ),
+    ),
+    "T8": Wiring(
+        proof=(
+            'a(t_half) = a*/2',
+            'deep half time',
+            'for positive r and k2: derived pi1^2 - pi2^2 > 0',
+            'for positive r and k2: derived pi2^2 - pi3^2 > 0',
+            'half time exists iff a0 < pi/(2*lambda)',
+            'sharing speeds up the compositional mode, for positive r and k2: derived pi1^2 - (split Omega value)^2 > 0',
+            't_half / ln(1/a0) -> tau/(2 pi) as a0 -> 0, so larger pi is learned first',
+        ),
+        certificate=(
+            'a(t_half) = a*/2 (pi1)',
+            'a(t_half) = a*/2 (pi2)',
+            'a(t_half) = a*/2 (pi3)',
+            'd t_half / d ln(1/a0) -> stated rate (pi1)',
+            'd t_half / d ln(1/a0) -> stated rate (pi2)',
+            'd t_half / d ln(1/a0) -> stated rate (pi3)',
+            'pi1 > split Omega singular value',
+            'stated half-time bound = a*/2 (pi1)',
+            'stated half-time bound = a*/2 (pi2)',
+            'stated half-time bound = a*/2 (pi3)',
+            't_half(pi1) < t_half(pi2) at a0 = 1e-30',
+            't_half(pi2) < t_half(pi3) at a0 = 1e-30',
+        ),
+        simulation=(
+            'simulated t_half of pi1 vs theory (steps)',
+            'simulated t_half of pi2 vs theory (steps)',
+            'simulated t_half of pi3 vs theory (steps)',
+        ),
+    ),
+    "T9": Wiring(
+        proof=(
+            'dense: channel pi1, entry 0',
+            'dense: channel pi1, entry 1',
+            'dense: channel pi1, entry 2',
+            'dense: channel pi1, entry 3',
+            'dense: channel pi2, entry 0',
+            'dense: channel pi2, entry 1',
+            'dense: channel pi2, entry 2',
+            'dense: channel pi2, entry 3',
+            'dense: channel pi3, entry 0',
+            'dense: channel pi3, entry 1',
+            'dense: channel pi3, entry 2',
+            'dense: channel pi3, entry 3',
+            'segregated: channel pi1, entry 0',
+            'segregated: channel pi1, entry 1',
+            'segregated: channel pi1, entry 2',
+            'segregated: channel pi1, entry 3',
+            'segregated: channel pi2, entry 0',
+            'segregated: channel pi2, entry 1',
+            'segregated: channel pi2, entry 2',
+            'segregated: channel pi2, entry 3',
+            'segregated: channel pi3, entry 0',
+            'segregated: channel pi3, entry 1',
+            'segregated: channel pi3, entry 2',
+            'segregated: channel pi3, entry 3',
+            'shallow: channel pi1, entry 0',
+            'shallow: channel pi1, entry 1',
+            'shallow: channel pi1, entry 2',
+            'shallow: channel pi1, entry 3',
+            'shallow: channel pi2, entry 0',
+            'shallow: channel pi2, entry 1',
+            'shallow: channel pi2, entry 2',
+            'shallow: channel pi2, entry 3',
+            'shallow: channel pi3, entry 0',
+            'shallow: channel pi3, entry 1',
+            'shallow: channel pi3, entry 2',
+            'shallow: channel pi3, entry 3',
+            'split: channel pi1, entry 0',
+            'split: channel pi1, entry 1',
+            'split: channel pi1, entry 2',
+            'split: channel pi1, entry 3',
+            'split: channel pi2, entry 0',
+            'split: channel pi2, entry 1',
+            'split: channel pi2, entry 2',
+            'split: channel pi2, entry 3',
+            'split: channel pi3, entry 0',
+            'split: channel pi3, entry 1',
+            'split: channel pi3, entry 2',
+            'split: channel pi3, entry 3',
+        ),
+        certificate=(
+            'converged dense map = least squares',
+            'converged segregated map = least squares',
+            'converged shallow map = least squares',
+            'converged split map = least squares',
+        ),
+        simulation=(
+            '||W_dense - U diag(a*) V^T|| after training',
+            '||W_dense - Y X^+|| after training',
+            '||W_segregated - U diag(a*) V^T|| after training',
+            '||W_segregated - Y X^+|| after training',
+            '||W_shallow - U diag(a*) V^T|| after training',
+            '||W_shallow - Y X^+|| after training',
+            '||W_split - U diag(a*) V^T|| after training',
+            '||W_split - Y X^+|| after training',
+        ),
+    ),
+}
+#: The claim module each theorem must come from (its prove, certify and simulate live there).
+MODULES = {
+    "T1": "proofs.claims.t1_spectrum", "T2": "proofs.claims.t2_eigenbasis", "T3": "proofs.claims.t3_dynamics",
+    "T4": "proofs.claims.t4_block_norms", "T5": "proofs.claims.t5_dense_not_systematic",
+    "T6": "proofs.claims.t6_split_same_map", "T7": "proofs.claims.t7_segregation",
+    "T8": "proofs.claims.t8_compositional_first", "T9": "proofs.claims.t9_least_squares",
+}
+
+
+def test_catalogue_lists_each_reviewed_theorem_once_in_order():
+    assert [t.id for t in CATALOGUE] == list(REVIEWED) == list(MODULES)
+
+
+@pytest.mark.parametrize("theorem", CATALOGUE, ids=lambda t: t.id)
+def test_theorem_parts_come_from_its_own_claim_module(theorem):
+    module = importlib.import_module(MODULES[theorem.id])
+    assert module.THEOREM is theorem
+    parts = [theorem.prove, theorem.certify] + ([theorem.simulate] if theorem.simulate else [])
+    assert {p.__module__ for p in parts} == {module.__name__}, [p.__module__ for p in parts]
+    others = [t for t in CATALOGUE if t is not theorem]
+    for part in ("prove", "certify", "simulate"):
+        mine = getattr(theorem, part)
+        assert mine is None or all(getattr(o, part) is not mine for o in others), part
+
+
+@pytest.mark.parametrize("theorem", CATALOGUE, ids=lambda t: t.id)
+def test_proof_compares_the_reviewed_identities(theorem):
+    got = tuple(sorted({c.what for c in theorem.run_proof().comparisons}))
+    assert got == REVIEWED[theorem.id].proof
+
+
+@pytest.mark.parametrize("theorem", CATALOGUE, ids=lambda t: t.id)
+def test_certificate_measures_the_reviewed_quantities(theorem):
+    with mpmath.workdps(50):
+        got = tuple(sorted({_normalized(c.what) for c in theorem.run_certificate(WIRED_ON)}))
+    assert got == REVIEWED[theorem.id].certificate
+
+
+@pytest.mark.parametrize("theorem", CATALOGUE, ids=lambda t: t.id)
+def test_simulation_check_measures_the_reviewed_quantities(theorem):
+    assert (theorem.simulate is None) == (REVIEWED[theorem.id].simulation == ())
+    got = tuple(sorted({_normalized(c.what) for c in theorem.run_simulation(WIRED_ON)}))
+    assert got == REVIEWED[theorem.id].simulation
+
+
+#: T5 is about n2 >= 1, k1 >= 1, r > 0 only; every other theorem is about every dataset.
+APPLIES_T5 = [
+    (Dataset(2, 1, 1, 1, 1), True),
+    (Dataset(2, 1, 1, 0, 1), True),   # k2 = 0 is allowed
+    (Dataset(2, 0, 1, 1, 1), False),  # no compositional output
+    (Dataset(2, 1, 0, 1, 1), False),  # no identity input: rho = 0
+    (Dataset(2, 1, 1, 1, 0), False),  # r = 0: rho = 0
+]
+
+
+@pytest.mark.parametrize("d, expected", APPLIES_T5)
+def test_dense_claim_applies_exactly_where_it_is_stated(d, expected):
+    assert CATALOGUE[4].applies(d) is expected
+
+
+@pytest.mark.parametrize("theorem", [t for t in CATALOGUE if t.id != "T5"], ids=lambda t: t.id)
+def test_other_claims_apply_to_every_degenerate_dataset(theorem):
+    assert all(theorem.applies(d) for _, d in DEGENERATE)
