@@ -68,13 +68,22 @@ def readout_matrix(d: Dataset, backend: str = "numpy") -> np.ndarray:
     return out
 
 
+def _readout_times(d: Dataset, B: np.ndarray, backend: str) -> np.ndarray:
+    """``Y_Omega = R B``; a readout whose rows are unit rows e_j^T (a selection) just picks rows of B."""
+    rows = d.readout_rows()
+    picks = [row.index(1) for row in rows if sorted(row) == [0] * (len(row) - 1) + [1]]
+    if len(picks) == len(rows):
+        return B[picks, :]
+    return readout_matrix(d, backend) @ B
+
+
 def data_matrices(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
     """``(X, Y)`` with the items as columns (THEORY.md section 1)."""
     check_backend(backend)
     B = _cast(codes(d.n1), backend)
     eye = _cast(np.eye(d.P, dtype=np.int64), backend)
     r = _scalar(d.r, backend)
-    S = readout_matrix(d, backend) @ B if d.n2 else B[:0, :]  # Y_Omega = R B (R = S: the selected rows of B)
+    S = _readout_times(d, B, backend)
     X = np.vstack([B] + [r * eye] * d.k1)
     Y = np.vstack([S] + [r * eye] * d.k2) if d.n2 + d.k2 > 0 else np.zeros((0, d.P), dtype=B.dtype)
     return X, Y

@@ -105,3 +105,37 @@ def test_readout_family_draws_rank_deficient_and_zero_readouts():
     ranks = {sp.Matrix(d.readout).rank() if d.n2 else 0 for d in ds}
     assert 0 in ranks and any(d.n2 >= 2 and sp.Matrix(d.readout).rank() < d.n2 for d in ds)
     assert all(isinstance(d, ReadoutDataset) for d in ds) and not isinstance(ds[0], Dataset)
+
+
+def test_exact_and_numeric_data_matrices_agree_for_a_readout():
+    from theory.matrices import exact_data_matrices
+    from numeric.matrices import data_matrices
+
+    d = EXAMPLES["rank deficient"]
+    X, Y = exact_data_matrices(d)
+    Xn, Yn = data_matrices(d)
+    np.testing.assert_array_equal(np.array(Y.tolist(), dtype=float), Yn)
+    np.testing.assert_array_equal(np.array(X.tolist(), dtype=float), Xn)
+
+
+class _WrongMultiplicities:
+    """A stand-in readout dataset whose exact singular values claim the wrong multiplicities."""
+
+    def __init__(self, d):
+        self._d = d
+        self.n1, self.n2 = d.n1, d.n2
+
+    def readout_rows(self):
+        return self._d.readout_rows()
+
+    def singular_values(self):
+        from theory.readout import SingularValue
+
+        (top, zero) = self._d.singular_values()
+        return (SingularValue(top.value, top.square, 2), SingularValue(zero.value, zero.square, 1))
+
+
+def test_eigensolver_clusters_that_disagree_with_exact_multiplicities_are_reported():
+    """Negative control: if the exact values said s = 5 twice, the 1 eigenvector found is an ArithmeticError."""
+    with pytest.raises(ArithmeticError, match="exact multiplicity is 2"):
+        readout_channels(_WrongMultiplicities(EXAMPLES["rank deficient"]), "numpy")

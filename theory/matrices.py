@@ -25,7 +25,7 @@ def exact_data_matrices(d: Dataset) -> tuple[sp.Matrix, sp.Matrix]:
     """``(X, Y)``: shapes (n1 + k1 P, P) and (n2 + k2 P, P)."""
     B = exact_codes(d.n1)
     eye = d.r * sp.eye(d.P)
-    S = B.extract(list(d.selection), list(range(d.P))) if d.n2 else sp.zeros(0, d.P)
+    S = sp.Matrix(d.readout_rows()) * B if d.n2 else sp.zeros(0, d.P)  # Y_Omega = R B (R = S or A)
     X = sp.Matrix.vstack(B, *([eye] * d.k1))
     Y = sp.Matrix.vstack(S, *([eye] * d.k2)) if d.n2 + d.k2 else sp.zeros(0, d.P)
     return X, Y
