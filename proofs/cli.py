@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from proofs.empirical import EXPERIMENTS
@@ -207,7 +208,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from proofs.report.pipeline import make_report  # matplotlib loads only for reports
 
     d = _dataset(args)
-    stages = 2 + 3 * len(ARCHITECTURES) + 2
+    stages = 2 + 2 * len(ARCHITECTURES) + 1 + 2  # verify, theory + simulation per arch, the sweep, writing
     bar = ProgressBar("report", enabled=not args.quiet)
     done = [0]
 
@@ -270,6 +271,39 @@ def _cmd_experiment(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- sweep
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    from proofs.sweep import load_spec, plot_sweep, run_sweep  # dask loads only for sweeps
+
+    if args.spec is None and (args.plot is None or args.out is None):
+        raise UsageError("give SPEC.toml to run a sweep, or --out DIR --plot X Y to plot stored results")
+    out = args.out or f"sweep-{Path(args.spec).stem}"
+    data: dict[str, Any] = {}
+    if args.spec is not None:
+        spec = load_spec(args.spec)
+        try:
+            summary = run_sweep(spec, out, scheduler=args.scheduler, workers=args.workers, resume=args.resume,
+                                progress=not args.quiet)
+        except KeyboardInterrupt:
+            print(f"modspec sweep: interrupted; finished results are in {out}; continue with --resume",
+                  file=sys.stderr)
+            return 130
+        data = summary.to_json()
+    if args.plot is not None:
+        data["plot"] = str(plot_sweep(out, *args.plot))
+    if args.json:
+        _print_json(data)
+    else:
+        if "total" in data:
+            print(f"{data['task']}: {data['total']} tasks, {data['done']} done now, {data['skipped']} already done, "
+                  f"{data['failed']} failed ({data['wall_seconds']:.1f} s on {data['workers']} worker(s)); "
+                  f"results in {out} (proofs.sweep.load)")
+            print("\n".join(f"  failed {f['params']}: {f['error']}" for f in data["failures"]))
+        if "plot" in data:
+            print(data["plot"])
+    return 0 if data.get("failed", 0) == 0 else 1
+
+
 # --------------------------------------------------------------------------- parser
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "verify": _cmd_verify,
@@ -279,6 +313,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "report": _cmd_report,
     "fullrank": _cmd_fullrank,
     "experiment": _cmd_experiment,
+    "sweep": _cmd_sweep,
 }
 
 
@@ -303,6 +338,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  modspec simulate --arch split --n1 3 --n2 2 --k1 1 --k2 1 --r 1 --seeds 8 --json\n"
                "  modspec report --out report/\n"
                "  modspec experiment digits --seeds 10\n"
+               "  modspec sweep examples/novel_error.toml --out novel/ --plot k1_r2_over_P novel_error\n"
                "exit status: 0 all checks pass, 1 a check fails or numerical trouble, 2 bad usage",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -398,6 +434,21 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--json", action="store_true", help="print machine-readable JSON")
     ex.add_argument("--quiet", action="store_true", help="no progress bar")
     ex.add_argument("--out", default=None, help="also write the report section (Markdown + SVG figure) into this directory")
+
+    sw = sub.add_parser("sweep", help="run a grid of tasks from a TOML spec on Dask, resumable",
+                        description="Run every point of a spec's grid (examples/*.toml) on a local Dask cluster (one "
+                                    "worker process per core) or an existing one (--scheduler), storing each result "
+                                    "in DIR/results.sqlite as it arrives. Exit 1 if a task failed (its error is "
+                                    "stored), 130 after Ctrl-C (continue with --resume).")
+    sw.add_argument("spec", nargs="?", metavar="SPEC.toml", help="the sweep spec (omit to only --plot stored results)")
+    sw.add_argument("--out", metavar="DIR", help="results directory (default sweep-<spec name>)")
+    sw.add_argument("--scheduler", metavar="ADDRESS", help="address of an existing Dask scheduler, e.g. tcp://host:8786")
+    sw.add_argument("--workers", type=int, default=None, metavar="N",
+                    help="local worker processes (default one per core; 0 runs in this process without Dask)")
+    sw.add_argument("--resume", action="store_true", help="continue the sweep stored in --out, skipping finished tasks")
+    sw.add_argument("--plot", nargs=2, metavar=("X", "Y"), help="draw column Y against column X into DIR (SVG)")
+    sw.add_argument("--json", action="store_true", help="print the summary as JSON")
+    sw.add_argument("--quiet", action="store_true", help="no progress bar")
     return p
 
 

@@ -18,10 +18,12 @@ ALLOWED = {
     "theory": {"theory", "sympy"},
     # scikit-learn (and its threadpoolctl) only for the optional digits dataset, imported lazily
     "numeric": {"theory", "numeric", "sympy", "mpmath", "numpy", "scipy", "sklearn", "threadpoolctl"},
-    "proofs": {"theory", "numeric", "proofs", "sympy", "mpmath", "numpy", "scipy", "matplotlib", "tqdm"},
+    # distributed for sweeps, pandas (optional) for their tables
+    "proofs": {"theory", "numeric", "proofs", "sympy", "mpmath", "numpy", "scipy", "matplotlib", "tqdm",
+               "distributed", "pandas"},
 }
 THIRD_PARTY = {"sympy", "mpmath", "numpy", "scipy", "matplotlib", "hypothesis", "pytest", "tqdm", "theory", "numeric", "proofs",
-               "sklearn", "threadpoolctl"}
+               "sklearn", "threadpoolctl", "dask", "distributed", "pandas"}
 
 
 def _imports(path: Path) -> set[str]:

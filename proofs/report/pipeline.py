@@ -47,6 +47,28 @@ def sweep_datasets(dataset: Dataset, xs: Sequence[float] = SWEEP_X) -> tuple[Dat
     )
 
 
+def _novel_error_sweep(
+    dataset: Dataset, sweep_sets: Sequence[Dataset], *, lr: float, steps: int, a0: float, init: str,
+) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The sweep figure's data from the sweep engine (``examples/novel_error.toml``'s spec), run in this process.
+
+    Returns ``x = k1 r^2 / P`` (one per sweep dataset) and, per architecture,
+    the simulated and the theory's converged novel-combination error at each x.
+    """
+    from proofs.sweep import run_sweep_records
+    from proofs.sweep.paper import novel_error_spec
+
+    spec = novel_error_spec(dataset, [d.r for d in sweep_sets], lr=lr, steps=steps, a0=a0, init=init)
+    _, rows = run_sweep_records(spec)  # in this process; a failing point raises its own error
+    at = {(row["params"]["arch"], row["params"]["r"]): row["result"] for row in rows}
+    rs = [str(d.r) for d in sweep_sets]
+    x = np.array([d.k1 * float(d.r) ** 2 / d.P for d in sweep_sets])
+    simulated = {arch: np.array([at[arch, r]["novel_error"] for r in rs], dtype=float) for arch in ARCHITECTURES}
+    theory = {arch: np.array([at[arch, r]["novel_error_converged"] for r in rs], dtype=float)
+              for arch in ARCHITECTURES}
+    return x, simulated, theory
+
+
 def make_report(
     out_dir: str | os.PathLike[str],
     dataset: Dataset,
@@ -95,7 +117,7 @@ def make_report(
     list of Path
         The files written.
     """
-    from numeric.simulate import simulate, simulate_batch
+    from numeric.simulate import simulate
     from numeric.trajectory import theory_trajectory
     from proofs.verify import verify
 
@@ -114,15 +136,8 @@ def make_report(
         announce(f"simulation: {arch}")
         simulations[arch] = simulate(dataset, arch, lr=lr, steps=steps, seeds=seeds, init=init, a0=a0, every=every)
 
-    x = np.array([d.k1 * float(d.r) ** 2 / d.P for d in sweep_sets])
-    simulated, theory = {}, {}
-    for arch in ARCHITECTURES:
-        announce(f"sweep: {arch}")
-        run = simulate_batch(sweep_sets, arch, lr=lr, steps=steps, seeds=(0,), init=init, a0=a0, every=steps or 1)
-        simulated[arch] = np.asarray(run.novel_error)[:, -1]
-        theory[arch] = np.array([
-            theory_trajectory(d, arch, lr=lr, a0=a0, steps=0).converged["novel_error"] for d in sweep_sets
-        ])
+    announce("sweep: novel-combination error of every architecture")
+    x, simulated, theory = _novel_error_sweep(dataset, sweep_sets, lr=lr, steps=steps, a0=a0, init=init)
 
     settings = {"lr": lr, "steps": steps, "every": every, "seeds": seeds, "init": init, "a0": a0,
                 "sweep k1 r^2 / P": tuple(float(v) for v in x)}
