@@ -150,7 +150,7 @@ def test_certify_task_is_the_verify_certificate():
     from theory.dataset import Dataset
 
     out = TASKS["certify"].run({"n1": 3, "n2": 1, "k1": 2, "k2": 1, "r": "sqrt(2)", "theorem": "T1", "dps": 50})
-    checks = run_checks(get_theorem("T1").certify, [Dataset(3, 1, 2, 1, "sqrt(2)")], 50)
+    checks = run_checks(get_theorem("T1").run_certificate, [Dataset(3, 1, 2, 1, "sqrt(2)")], 50)
     assert out["ok"] is True and out["checks"] == len(checks)
     assert out["max_residual"] == max(c.residual for c in checks)
 

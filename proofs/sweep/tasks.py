@@ -165,7 +165,7 @@ def _certify_run(params: Mapping[str, Any]) -> dict[str, Any]:
     tol = residual_tolerance(dps)
     if not theorem.applies(d):
         return {"applies": False, "checks": 0, "max_residual": None, "tolerance": tol, "ok": None}
-    checks = run_checks(theorem.certify, [d], dps)
+    checks = run_checks(theorem.run_certificate, [d], dps)
     worst = max((c.residual for c in checks), default=0.0)
     return {"applies": True, "checks": len(checks), "max_residual": _float(worst), "tolerance": tol,
             "ok": all(c.residual <= tol for c in checks)}
