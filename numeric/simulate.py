@@ -1,44 +1,57 @@
-"""Batched full-batch gradient descent on the linear architectures (THEORY.md section 3).
+"""Batched full-batch training of linear modules of any depth (THEORY.md sections 3, 8 and 9).
 
 One call trains many networks at once: every (dataset, learning rate, seed)
 triple is one network, and all of them advance together as stacked arrays of
-shape ``(batch, out, in)`` through batched ``np.matmul``. The step uses the
-dataset statistics, never the items.
+shape ``(batch, out, in)``. Each module of the architecture has a *kind*
+(``numeric.kinds``: an ``(init, update, map)`` triple for ``depth`` layers)
+and a *learning rule* (``numeric.learning``; gradient descent by default). The
+step uses the module's statistics, never the items.
 
 Layout of a run
 ---------------
 * :func:`init` builds a :class:`System` (constants: reduced statistics, bases,
-  learning rates) and the initial :class:`State` (weights, step count).
-* :func:`step` is pure: ``step(system, state) -> state`` with the simultaneous
-  update
-
-  .. math::
-
-      W_1 \\leftarrow W_1 + \\eta W_2^T (S_{yx} - W_2 W_1 S_x), \\quad
-      W_2 \\leftarrow W_2 + \\eta (S_{yx} - W_2 W_1 S_x) W_1^T
-
-  (shallow: :math:`W \\leftarrow W + \\eta (S_{yx} - W S_x)`), applied to each
-  module with its own rows of y / columns of x.
-* :func:`observe` reads the observables of ``modspec trajectory`` from a state;
-  :func:`run` is the driver loop (checkpoints, progress, divergence checks);
-  :func:`simulate_batch` and :func:`simulate` validate, check the stability
-  bound and return a :class:`SimulationResult`.
+  learning rates, kinds) and the initial :class:`State` (layers, step count).
+* :func:`step` is pure: ``step(system, state) -> state`` applies every
+  module's ``kind.update`` (for gradient descent
+  ``W_l += eta S_l^T (Syx - W Sx) P_{l-1}^T``, see ``numeric.learning``).
+* :func:`observe` reads the checkpoint observables (block norms, rho, novel
+  error, loss); :func:`mode_strengths` reads the mode strengths, cheaply
+  enough to be called after every step. :func:`run` is the driver loop
+  (mode strengths at every step, the rest at checkpoints, divergence checks);
+  :func:`simulate_batch` and :func:`simulate` validate and return a
+  :class:`SimulationResult`.
 
 Reduced coordinates (exact, not an approximation)
 --------------------------------------------------
 Let ``Q_in`` (module inputs x p) have orthonormal columns spanning the span of
 the module's inputs (the column space of its ``X``), so ``Sx = Q_in Sx_r Q_in^T``
-and ``Syx = Syx_r Q_in^T``. Write ``W1 = W1_r Q_in^T + W1_perp`` with
-``W1_perp Q_in = 0``. The update of W1 is ``W2^T E`` with ``E = Syx - W2 W1 Sx``,
-whose rows lie in the span, so ``W1_perp`` never moves; and ``W1_perp`` drops
-out of ``E`` (``W1_perp Sx = 0``) and of ``E W1^T`` (``E W1_perp^T = 0``). The
-dynamics of ``(W1_r, W2)`` are therefore the same gradient descent with
-``(Sx_r, Syx_r)``. On the output side, the columns of ``W2`` stay in
-``span(Y) + span(W2(0))`` because ``E W1^T`` has its columns there; for the
-spectral initialization ``W2(0)`` already lies in ``span(Y)``, so the outputs
-are run in an orthonormal basis ``Q_out`` of ``span(Y)``; the random
-initialization keeps the full output space (``Q_out = I``). The full map is
-``Q_out W2 (W1_r Q_in^T + W1_perp)``.
+and ``Syx = Syx_r Q_in^T``. Write ``W_1 = W1_r Q_in^T + W1_perp`` with
+``W1_perp Q_in = 0``. The gradient of ``W_1`` is ``S_1^T E`` with
+``E = Syx - W Sx``, whose rows lie in the span, so ``W1_perp`` never moves; it
+drops out of ``E`` (``W1_perp Sx = 0``) and of every other layer's gradient,
+which multiplies ``W_1^T`` by ``E`` from the left (``E W1_perp^T = 0``). So the
+layers ``(W1_r, W_2, ..., W_L)`` follow the same gradient descent with
+``(Sx_r, Syx_r)``, at every depth. On the output side the columns of ``W_L``
+stay in ``span(Y) + span(W_L(0))`` because its gradient ``E P^T`` has its
+columns there; for the spectral initialization ``W_L(0)`` already lies in
+``span(Y)``, so outputs run in an orthonormal basis ``Q_out`` of ``span(Y)``;
+the random initialization keeps the full output space. The full map is
+``Q_out W_L ... W_2 (W1_r Q_in^T + W1_perp)``. A learning rule that does not
+keep the data span (``LearningRule.keeps_data_span``) runs in the full spaces
+whenever the initial weights leave the spans.
+
+Bases. The first columns of ``Q_in`` and ``Q_out`` are the mode vectors of the
+module (``V`` and ``U`` of ``numeric.matrices.mode_vectors``, closed forms),
+one slot of columns per mode; the rest completes them to the data spans
+(eigenvectors of the Gram matrix ``X^T X`` of the items, projected off the
+modes). No decomposition of a matrix with ``n_in`` rows and columns is formed:
+memory grows with ``n_in x items``. In these bases a mode vector is a unit
+column, so the mode strengths ``u_i^T W v_i`` are diagonal entries of the
+reduced map, read from the layers in ``O(m h)`` per step (:func:`mode_strengths`).
+Datasets without a closed-form decomposition (a training subset of the items,
+``Dataset.train``) use the same construction from their explicit training
+items, with the singular vectors of their reduced ``Syx`` (computed
+numerically, small) as mode slots named ``sv1, sv2, ...``.
 
 Batch order
 -----------
@@ -49,29 +62,38 @@ the same initial weights for every learning rate (and dataset of the shape).
 
 Stability
 ---------
-Gradient descent on a quadratic-like loss diverges when the step exceeds
-``2 / h`` for the largest Hessian eigenvalue h met along the run.
+Gradient descent diverges when the step exceeds ``2 / h`` for the largest
+Hessian eigenvalue h met along the run.
 
-* Shallow: the Hessian is constant, ``h = lambda_max(Sx)``.
-* Deep, at the balanced fixed point ``W1 = R diag(sqrt a*) V^T``,
-  ``W2 = U diag(sqrt a*) R^T``: in the mode basis the Hessian's quadratic form
-  is ``||(dW2 W1 + W2 dW1) Sx^(1/2)||^2``; the entry (k, l) of the map
-  perturbation receives ``dW2[k, l] sqrt(a_l lambda_l) = dW2[k, l] sqrt(pi_l)``
-  and ``dW1[k, l] sqrt(a_k lambda_l)``, every parameter feeds one entry, so
-  the Hessian splits into 2x2 rank-one blocks with eigenvalue
-  ``pi_l + a_k lambda_l``. The top eigenvalue is
-  ``h* = max_l (pi_l + a*_max lambda_l)`` over the eigen-directions l of Sx
-  (``pi_l = 0`` off the modes); for a single mode it is ``2 pi``, so
-  ``eta < 1 / pi``.
-* Deep, at the initial point (``a0`` need not be small): with
-  ``d^2 L = ||(dW2 W1 + W2 dW1) Sx^(1/2)||^2 - 2 tr(E^T dW2 dW1)``,
-  Cauchy-Schwarz gives ``h0 <= sigma(W1 Sx^(1/2))^2 + sigma(W2)^2 lambda_max
-  + sigma(E)`` (spectral norms at the initial weights), computed per network.
+* At the balanced fixed point of an L-layer module the Hessian is derived in
+  :mod:`theory.stability` (SymPy, from the loss of a small system): on the map
+  entry (k, l) its eigenvalue is
+  ``h(lam_l, a_k, a_l) = lam_l sum_j a_k^(2(L-j)/L) a_l^(2(j-1)/L)``, so the top one is
+  ``h* = max_l h(lam_l, a*_max, a*_l)`` over the input eigen-directions l of
+  Sx (``a_l = 0`` off the modes): ``lam_max`` for L = 1,
+  ``max_l (pi_l + a*_max lam_l)`` for L = 2. It is evaluated through
+  ``numeric.backends``.
+* At the initial point (``a0`` need not be small), with
+  ``d^2 Loss = ||dW Sx^(1/2)||^2 - tr(E^T d^2 W)``, ``dW = sum_j S_j dW_j P_{j-1}``
+  and ``d^2 W = 2 sum_{i<j} S_j dW_j M_ij dW_i P_{i-1}``, Cauchy-Schwarz gives
+  ``h0 <= sum_j s(S_j)^2 s(P_{j-1} Sx^(1/2))^2 + s(E) max_i sum_{j != i} prod_{l != i, j} s(W_l)``
+  (``s`` the spectral norm; L = 2: ``s(W1 Sx^(1/2))^2 + s(W2)^2 lam_max + s(E)``).
 
-The bound reported is ``2 / max(h*, h0)`` (minimum over modules). Both terms
-are curvature bounds at the end points of a monotone run; a learning rate at or
-above it raises :class:`DivergenceError`, and so do non-finite values during
-the run, naming the step at which they were found.
+The bound reported is ``2 / max(h*, h0)`` (minimum over modules). A run at or
+above it is not refused: it runs, and either diverges (:class:`DivergenceError`
+naming the step where divergence was detected) or finishes with
+``SimulationResult.above_bound`` set for that network, meaning the closed-form
+theory does not describe it.
+
+Divergence detection. Non-finite values are checked at every checkpoint and
+at least every ``_CHECK_EVERY`` steps. From the spectral initialization with
+gradient descent each mode evolves alone: with ``s = a^(1/L)`` (every layer
+balanced), ``s <- s g`` with ``g = 1 + eta s^(L-2) (pi - lam s^L)``. Writing
+``phi(a) = eta |a|^((L-2)/L) (lam |a| - pi)``, ``|g| >= phi - 1`` for either sign
+of s, and phi increases with |a| once ``lam |a| > pi``; so once ``phi > 2``,
+``|a|`` grows by the factor ``phi - 1 > 1``, phi grows with it, and the mode
+diverges for certain. That *escape* is checked on the strengths of every step,
+so divergence is reported at the first step where it became certain.
 
 Euler error from spectral initialization
 ----------------------------------------
@@ -106,32 +128,45 @@ a* |e| <= C(x0) * eta * pi * a*`` with
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
-from typing import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
+from numeric.backends import compile_expr
+from numeric.kinds import GaussianInit, ModuleKind, SpectralInit, linear_module
 from numeric.maps import selection_matrix
 from numeric.matrices import data_matrices, mode_vectors, module_slices
-from theory.architectures import Architecture, Module, get_architecture
+from numeric.learning import GRADIENT_DESCENT, LearningRule, ModuleStats
+from theory import stability as stab
+from theory.architectures import Architecture, Module, get_architecture, with_depth
 from theory.dataset import Dataset
 
 __all__ = [
-    "INITS", "DivergenceError", "ModuleSystem", "System", "State", "SimulationResult",
-    "init", "step", "observe", "full_map", "run", "simulate", "simulate_batch", "stability_bound",
-    "euler_error_constant",
+    "INITS", "DivergenceError", "ModuleSystem", "System", "State", "SimulationResult", "Run",
+    "init", "step", "observe", "mode_strengths", "full_map", "run", "simulate", "simulate_batch",
+    "stability_bound", "euler_error_constant",
 ]
 
 #: Valid initializations.
 INITS = ("spectral", "random")
-#: Relative singular-value cutoff for the span of the data (float64 rounding of an SVD of X).
-_RANK_RTOL = 1e-10
-#: Most calls to ``progress`` in one run (also the minimum number of finiteness checks).
+#: Relative eigenvalue cutoff of a Gram matrix ``A^T A`` for the span of A: float64 rounding of
+#: the Gram is about ``n eps ||A||^2`` (n <= 2**10 items, eps = 2.2e-16), below 1e-12 ||A||^2.
+_GRAM_RTOL = 1e-12
+#: Relative singular-value cutoff of a reduced Syx computed numerically (float64 SVD error ~ eps ||Syx||).
+_SV_RTOL = 1e-10
+#: Most calls to ``progress`` in one run.
 _PROGRESS_CALLS = 32
+#: Most steps between two finiteness/escape checks (so divergence is named within this many steps).
+_CHECK_EVERY = 256
 
 
-class DivergenceError(ValueError):
-    """Gradient descent would diverge or did: learning rate at/above the bound, or non-finite values."""
+class DivergenceError(FloatingPointError):
+    """Training diverged: non-finite values, or a mode past its escape point; names the step.
+
+    Numerical trouble, not bad usage: an ``ArithmeticError`` (the CLI exits 1).
+    """
 
 
 # --------------------------------------------------------------------------- records
@@ -141,26 +176,39 @@ class DivergenceError(ValueError):
 class ModuleSystem:
     """Constants of one module over a batch, in reduced coordinates.
 
-    Shapes (``B`` = batch, ``p`` = reduced inputs, ``q`` = reduced outputs,
-    ``m_in``/``m_out`` = the module's full input/output sizes):
+    Shapes (``B`` = batch, ``D`` = datasets, ``p``/``q`` = reduced inputs/outputs,
+    ``m_in``/``m_out`` = the module's full input/output sizes, ``m`` = mode columns):
 
     * ``rows`` (m_out,), ``cols`` (m_in,): indices into y and x.
-    * ``Q_in`` (B, m_in, p): orthonormal, spans the module inputs' data span.
-    * ``Q_out`` (B, m_out, q): orthonormal, contains span(Y) and W2's columns.
-    * ``Sx`` (B, p, p), ``Syx`` (B, q, p): statistics in those bases.
-    * ``W1_perp`` (B, h, m_in) or None: the frozen part of W1 (deep only).
-    * ``modes``: mode name -> (U (B, m_out, m), V (B, m_in, m)) full-space vectors.
+    * ``Q_in`` (D, m_in, p), ``Q_out`` (D, m_out, q): orthonormal (or zero) columns,
+      mode vectors first; network b uses dataset ``System.dataset_index[b]``.
+    * ``stats``: ``Sx`` (B, p, p), ``Syx`` (B, q, p), ``Syy`` (B, q, q).
+    * ``perp`` (B, n_1, m_in) or None: the frozen part of the first layer outside the data span.
+    * ``slots``: mode name -> (first column, width); ``pi``, ``lam`` (B, m) per mode column
+      (NaN where the mode is absent on a network's dataset).
+    * ``loss_min`` (B,), ``w_star`` (B, q, p), ``sx_root`` (B, p, p): the least loss, the
+      reduced least-squares map and ``Sx_r^(1/2)``: ``loss = loss_min + ||(W - W*) Sx^(1/2)||^2 / 2``.
     """
 
     module: Module
+    kind: ModuleKind
     rows: np.ndarray
     cols: np.ndarray
     Q_in: np.ndarray
     Q_out: np.ndarray
-    Sx: np.ndarray
-    Syx: np.ndarray
-    W1_perp: np.ndarray | None
-    modes: dict[str, tuple[np.ndarray, np.ndarray]]
+    stats: ModuleStats
+    perp: np.ndarray | None
+    slots: dict[str, tuple[int, int]]
+    pi: np.ndarray
+    lam: np.ndarray
+    loss_min: np.ndarray
+    w_star: np.ndarray
+    sx_root: np.ndarray
+
+    @property
+    def m(self) -> int:
+        """Number of mode columns."""
+        return int(self.pi.shape[1])
 
 
 @dataclass(frozen=True)
@@ -179,24 +227,49 @@ class System:
     dataset_index: np.ndarray
     modules: tuple[ModuleSystem, ...]
     selection: np.ndarray
+    rule: LearningRule = GRADIENT_DESCENT
 
     @property
     def batch(self) -> int:
         """Number of networks."""
         return int(self.lr.shape[0])
 
+    @property
+    def mode_names(self) -> tuple[str, ...]:
+        """Names of the observed modes, module by module."""
+        return tuple(name for ms in self.modules for name in ms.slots)
+
 
 @dataclass(frozen=True)
 class State:
-    """Weights after ``t`` steps: per module ``(W1 (B, h, p), W2 (B, q, h))`` or ``(W (B, q, p),)``."""
+    """Layers after ``t`` steps: per module ``(W_1 (B, n_1, p), ..., W_L (B, q, n_{L-1}))``."""
 
     t: int
     weights: tuple[tuple[np.ndarray, ...], ...]
 
 
+class Run(NamedTuple):
+    """What :func:`run` returns.
+
+    ``state`` the final state; ``t`` (n_ckpt,) checkpoint steps and ``observations``
+    one dict of (B,) arrays per checkpoint (:func:`observe`); ``step_t`` (n + 1,)
+    every step and ``step_modes`` name -> (B, n + 1) mode strengths at every step.
+    """
+
+    state: State
+    t: np.ndarray
+    observations: list[dict[str, np.ndarray]]
+    step_t: np.ndarray
+    step_modes: dict[str, np.ndarray]
+
+
 @dataclass(frozen=True)
 class SimulationResult:
-    """Observables of a batched run at checkpoints.
+    """Observables of a batched run.
+
+    Mode strengths are recorded at every step (``step_t``, ``step_modes``) and
+    also given at the checkpoints (``modes``); every other observable is
+    recorded at the checkpoints only (``EVERY_STEP`` names what is per step).
 
     Attributes
     ----------
@@ -210,18 +283,31 @@ class SimulationResult:
     t : ndarray (n_ckpt,)
         Step counts of the checkpoints ``0, every, 2 every, ..., steps``.
     modes : dict name -> ndarray (batch, n_ckpt)
-        Mode strengths ``mean_i U[:, i]^T W_module V[:, i]``.
+        Mode strengths ``mean_i u_i^T W_module v_i`` at the checkpoints.
     block_norms : dict "OO", "GO", "OG", "GG" -> ndarray (batch, n_ckpt)
         Frobenius norms of the blocks of the full map.
-    rho, novel_error : ndarray (batch, n_ckpt)
-        ``||W_GO|| / ||W_OO||`` (NaN where ``||W_OO|| = 0``) and ``||W_OO - S||^2``.
-    final_map : ndarray (batch, n_out, n_in)
-        The full map ``W2 W1`` (or ``W``) after the last step.
+    rho, novel_error, loss : ndarray (batch, n_ckpt)
+        ``||W_GO|| / ||W_OO||`` (NaN where ``||W_OO|| = 0``), ``||W_OO - S||^2`` and the
+        training loss ``(1/2n) sum_i ||y_i - W x_i||^2``.
     bound : ndarray (batch,)
         The stability bound on the learning rate of each network.
+    above_bound : ndarray (batch,) of bool
+        ``lr >= bound``: the run did not diverge but the theory does not apply to it.
     datasets : tuple of Dataset, length batch
         Dataset of each network.
+    step_t : ndarray (steps + 1,)
+        Every step count ``0 .. steps``.
+    step_modes : dict name -> ndarray (batch, steps + 1)
+        Mode strengths after every step.
+    depth : tuple of int
+        Depth of each module.
+    rule : str
+        Name of the learning rule.
+    final_map : ndarray (batch, n_out, n_in)
+        The full map after the last step (computed when first read).
     """
+
+    EVERY_STEP = ("modes",)
 
     dataset: Dataset
     arch: str
@@ -233,9 +319,21 @@ class SimulationResult:
     block_norms: dict[str, np.ndarray]
     rho: np.ndarray
     novel_error: np.ndarray
-    final_map: np.ndarray
-    bound: np.ndarray | None = None
-    datasets: tuple[Dataset, ...] = ()
+    loss: np.ndarray
+    bound: np.ndarray
+    above_bound: np.ndarray
+    datasets: tuple[Dataset, ...]
+    step_t: np.ndarray
+    step_modes: dict[str, np.ndarray]
+    depth: tuple[int, ...]
+    rule: str
+    _system: System = field(repr=False, compare=False)
+    _state: State = field(repr=False, compare=False)
+
+    @cached_property
+    def final_map(self) -> np.ndarray:
+        """The full map of every network after the last step, (batch, n_out, n_in)."""
+        return full_map(self._system, self._state)
 
 
 # --------------------------------------------------------------------------- validation
@@ -276,57 +374,226 @@ def _check_seeds(seeds: object) -> tuple[int, ...]:
     return tuple(_check_int("seeds", s, 0) for s in values)
 
 
-def _module_rank(d: Dataset, module: Module) -> int:
-    return sum(mv.U.shape[1] for mv in mode_vectors(d, module))
+def _check_arch(arch: object, depth: object) -> Architecture:
+    base = arch if isinstance(arch, Architecture) else get_architecture(arch)  # type: ignore[arg-type]
+    return base if depth is None else with_depth(base, depth)  # type: ignore[arg-type]
+
+
+def _check_a0(a0: object, names: Sequence[str]) -> dict[str, float]:
+    """``a0`` as mode name -> value; a scalar applies to every mode."""
+    if isinstance(a0, Mapping):
+        unknown = sorted(set(map(str, a0)) - set(names))
+        if unknown:
+            raise ValueError(f"a0 names modes {unknown} that the architecture does not have; valid: {list(names)}")
+        out = {str(k): _check_number(f"a0[{k!r}]", v, "> 0", lambda x: x > 0) for k, v in a0.items()}
+        missing = [n for n in names if n not in out]
+        if missing:
+            raise ValueError(f"a0 must give every mode a value > 0; missing {missing}")
+        return out
+    value = _check_number("a0", a0, "> 0", lambda x: x > 0)
+    return {n: value for n in names}
+
+
+# --------------------------------------------------------------------------- bases
+
+
+def _spectral_module(module: Module) -> Module:
+    """The module whose closed-form spectrum applies (the spectrum does not depend on depth)."""
+    return replace(module, depth=2)
+
+
+def _has_closed_form(d: Dataset) -> bool:
+    """True when ``d`` has the closed-form mode vectors of ``numeric.matrices`` (all items trained)."""
+    return getattr(d, "train", None) is None
+
+
+def _items(d: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """Explicit inputs and outputs of the trained items, (n_in, n) and (n_out, n)."""
+    X, Y = data_matrices(d)
+    train = getattr(d, "train", None)
+    if train is not None:
+        idx = np.asarray(sorted(train), dtype=int)
+        X, Y = X[:, idx], Y[:, idx]
+    return X, Y
+
+
+def _span(A: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of the column space of A (n x k), from the eigenvectors of ``A^T A``."""
+    if A.size == 0:
+        return np.zeros((A.shape[0], 0))
+    mu, Z = np.linalg.eigh(A.T @ A)
+    keep = mu > _GRAM_RTOL * max(float(mu[-1]), 0.0)
+    return (A @ Z[:, keep]) / np.sqrt(mu[keep])
+
+
+def _extend(B: np.ndarray, C: np.ndarray) -> np.ndarray:
+    """Orthonormal basis of span(C) minus span(B), for orthonormal B inside span(C) and orthonormal C.
+
+    The Gram of ``C - B B^T C`` has eigenvalues 1 (directions orthogonal to B)
+    and 0 (inside span(B)) up to rounding, so the split at 1/2 is exact.
+    """
+    if C.shape[1] == 0:
+        return C
+    R = C - B @ (B.T @ C)
+    mu, Z = np.linalg.eigh(R.T @ R)
+    keep = mu > 0.5
+    return (R @ Z[:, keep]) / np.sqrt(mu[keep])
+
+
+@dataclass(frozen=True)
+class _Reduced:
+    """One module on one dataset: bases, statistics and mode slots (no batch axis)."""
+
+    Q_in: np.ndarray
+    Q_out: np.ndarray
+    Sx: np.ndarray
+    Syx: np.ndarray
+    Syy: np.ndarray
+    modes: tuple[tuple[str, int, float, float], ...]  # (name, width, pi, lambda), in slot order
+
+
+def _reduce(d: Dataset, module: Module, full_outputs: bool) -> _Reduced:
+    X, Y = _items(d)
+    rows, cols = module_slices(d, module)
+    Xm, Ym = X[cols], Y[rows]
+    n = X.shape[1]
+    in_span = _span(Xm)
+    out_span = np.eye(len(rows)) if full_outputs else _span(Ym)
+    if _has_closed_form(d):
+        mvs = mode_vectors(d, _spectral_module(module))
+        V = np.hstack([np.asarray(mv.V, float) for mv in mvs] or [np.zeros((len(cols), 0))])
+        U = np.hstack([np.asarray(mv.U, float) for mv in mvs] or [np.zeros((len(rows), 0))])
+        modes = tuple((mv.mode.name, mv.U.shape[1], float(mv.singular_value), float(mv.eigenvalue)) for mv in mvs)
+    else:
+        U, V, modes = _numerical_modes(module, Xm, Ym, in_span, out_span)
+    Q_in = np.hstack([V, _extend(V, in_span)])
+    Q_out = np.hstack([U, _extend(U, out_span)])
+    Z, Yq = Q_in.T @ Xm, Q_out.T @ Ym
+    return _Reduced(Q_in, Q_out, Z @ Z.T / n, Yq @ Z.T / n, Yq @ Yq.T / n, modes)
+
+
+def _numerical_modes(module: Module, Xm: np.ndarray, Ym: np.ndarray, in_span: np.ndarray, out_span: np.ndarray,
+                     ) -> tuple[np.ndarray, np.ndarray, tuple]:
+    """Singular vectors of the module's Syx computed in reduced coordinates (no closed form).
+
+    Each non-zero singular value (above ``_SV_RTOL`` of the largest) is its own
+    mode ``sv1, sv2, ...`` (largest first), with ``lambda = v^T Sx v``. Unlike
+    closed-form modes they need not be eigenvectors of Sx, so they need not
+    evolve independently.
+    """
+    n = Xm.shape[1]
+    Z, Yq = in_span.T @ Xm, out_span.T @ Ym
+    if Z.shape[0] == 0 or Yq.shape[0] == 0:
+        return np.zeros((Ym.shape[0], 0)), np.zeros((Xm.shape[0], 0)), ()
+    Uo, sv, Vh = np.linalg.svd(Yq @ Z.T / n, full_matrices=False)
+    keep = sv > _SV_RTOL * max(float(sv[0]), 0.0) if sv.size else sv > 0
+    U, V = out_span @ Uo[:, keep], in_span @ Vh[keep].T
+    lam = np.sum((Vh[keep] @ Z) ** 2, axis=1) / n
+    modes = tuple((module.mode_name(f"sv{i + 1}"), 1, float(v), float(l)) for i, (v, l) in enumerate(zip(sv[keep], lam)))
+    return U, V, modes
+
+
+def _pad(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    out = np.zeros(shape)
+    out[tuple(slice(0, s) for s in a.shape)] = a
+    return out
+
+
+def _layout(reds: list[_Reduced]) -> list[tuple[str, int]]:
+    """Union of the mode slots over datasets (name, width), in order of first appearance."""
+    layout: dict[str, int] = {}
+    for red in reds:
+        for name, width, _, _ in red.modes:
+            if layout.setdefault(name, width) != width:
+                raise ValueError(f"mode {name} has different multiplicities across datasets")
+    return list(layout.items())
+
+
+def _align(red: _Reduced, layout: list[tuple[str, int]], p: int, q: int) -> tuple[np.ndarray, ...]:
+    """Reorder one dataset's columns into the shared slot layout; absent modes get zero columns."""
+    own = {}
+    start = 0
+    for name, width, pi, lam in red.modes:
+        own[name] = (start, width, pi, lam)
+        start += width
+    m = sum(w for _, w in layout)
+    take_in, take_out, pis, lams = [], [], [], []
+    for name, width in layout:
+        if name in own:
+            s0, _, pi, lam = own[name]
+            take_in += list(range(s0, s0 + width))
+            pis += [pi] * width
+            lams += [lam] * width
+        else:
+            take_in += [-1] * width
+            pis += [math.nan] * width
+            lams += [math.nan] * width
+    take_in += list(range(start, red.Q_in.shape[1]))
+    take_out = take_in[:m] + list(range(start, red.Q_out.shape[1]))
+    zero_in = np.zeros((red.Q_in.shape[0], 1))
+    zero_out = np.zeros((red.Q_out.shape[0], 1))
+    Q_in = np.hstack([red.Q_in, zero_in])[:, take_in]
+    Q_out = np.hstack([red.Q_out, zero_out])[:, take_out]
+    ti, to = np.array(take_in, dtype=int), np.array(take_out, dtype=int)
+    Sx = np.zeros((len(ti), len(ti)))
+    Syx = np.zeros((len(to), len(ti)))
+    Syy = np.zeros((len(to), len(to)))
+    gi, go = ti >= 0, to >= 0
+    Sx[np.ix_(gi, gi)] = red.Sx[np.ix_(ti[gi], ti[gi])]
+    Syx[np.ix_(go, gi)] = red.Syx[np.ix_(to[go], ti[gi])]
+    Syy[np.ix_(go, go)] = red.Syy[np.ix_(to[go], to[go])]
+    shapes = ((Q_in.shape[0], p), (Q_out.shape[0], q), (p, p), (q, p), (q, q))
+    return tuple(_pad(a, s) for a, s in zip((Q_in, Q_out, Sx, Syx, Syy), shapes)) + (np.array(pis), np.array(lams))
+
+
+def _sqrt_psd(S: np.ndarray) -> np.ndarray:
+    if S.shape[0] == 0:
+        return S
+    w, Q = np.linalg.eigh(S)
+    return (Q * np.sqrt(np.clip(w, 0.0, None))) @ Q.T
+
+
+def _pinv_psd(S: np.ndarray) -> np.ndarray:
+    if S.shape[0] == 0:
+        return S
+    w, Q = np.linalg.eigh(S)
+    keep = w > _GRAM_RTOL * max(float(w[-1]), 0.0)
+    inv = np.zeros_like(w)
+    inv[keep] = 1.0 / w[keep]
+    return (Q * inv) @ Q.T
 
 
 # --------------------------------------------------------------------------- init
 
 
-def _orth_span(A: np.ndarray, width: int) -> np.ndarray:
-    """``width`` orthonormal columns whose first ones span the column space of A (n x m)."""
-    n = A.shape[0]
-    if n == 0 or width == 0:
-        return np.zeros((n, width))
-    U, s, _ = np.linalg.svd(A, full_matrices=True)
-    return U[:, :width]
-
-
-def _span_rank(A: np.ndarray) -> int:
-    if A.size == 0:
-        return 0
-    s = np.linalg.svd(A, compute_uv=False)
-    return int(np.sum(s > _RANK_RTOL * max(s[0], 1.0)))
-
-
 def init(
     datasets: Sequence[Dataset],
-    arch: str,
+    arch: str | Architecture,
     *,
     lr: float | Sequence[float],
     seeds: int | Sequence[int] = (0,),
     init: str = "spectral",
-    a0: float = 1e-3,
+    a0: float | Mapping[str, float] = 1e-3,
     init_scale: float = 1e-3,
     hidden: int | None = None,
+    depth: int | None = None,
+    rule: LearningRule = GRADIENT_DESCENT,
 ) -> tuple[System, State]:
     """Build the constants and the initial state of a batched run.
 
-    Arguments are validated as in :func:`simulate_batch`, except that the
-    stability bound is not enforced (see :func:`stability_bound`).
+    Arguments are validated as in :func:`simulate_batch`.
 
     Initializations
     ---------------
-    ``"spectral"``: per module, ``W1 = R diag(sqrt a0) V^T``,
-    ``W2 = U diag(sqrt a0) R^T`` over the module's present modes (shallow:
-    ``W = U diag(a0) V^T``); R (hidden x rank) has orthonormal columns drawn
-    from the seed (QR of a Gaussian matrix).
-    ``"random"``: every entry of W1 (hidden x inputs) and W2 (outputs x hidden),
-    or of W, is i.i.d. Gaussian with standard deviation ``init_scale``
-    (no fan-in scaling), drawn with ``numpy.random.default_rng(seed)`` module
-    by module (W1 then W2).
-    ``hidden`` (default: the module's rank, at least 1) is used for every
-    deep module and must be at least each module's rank.
+    ``"spectral"``: per module, balanced layers (``numeric.kinds.balanced_layers``)
+    with product ``U diag(a0) V^T`` over the module's present modes, each
+    hidden frame ``R_l`` drawn from the seed. ``a0`` is one value for every
+    mode or a mapping mode name -> value.
+    ``"random"``: every entry of every layer i.i.d. Gaussian with standard
+    deviation ``init_scale`` (no fan-in scaling), drawn in the full spaces with
+    ``numpy.random.default_rng(seed)`` module by module, ``W_1`` first.
+    ``hidden`` (default: the module's number of modes, at least 1) is the
+    width of every hidden layer and must be at least each module's number of modes.
     """
     datasets = tuple(datasets)
     if not datasets or any(not isinstance(d, Dataset) for d in datasets):
@@ -334,17 +601,23 @@ def init(
     shape = {(d.n1, d.n2, d.k1, d.k2) for d in datasets}
     if len(shape) != 1:
         raise ValueError(f"datasets must share (n1, n2, k1, k2); got {sorted(shape)}")
-    architecture = get_architecture(arch)
+    architecture = _check_arch(arch, depth)
     lrs = _check_lrs(lr)
     seed_list = _check_seeds(seeds)
     if init not in INITS:
         raise ValueError(f"init must be one of {', '.join(INITS)}; got {init!r}")
-    _check_number("a0", a0, "> 0", lambda x: x > 0)
     _check_number("init_scale", init_scale, "> 0", lambda x: x > 0)
-    ranks = [max(_module_rank(d, m) for d in datasets) for m in architecture.modules]
+    if not isinstance(rule, LearningRule):
+        raise ValueError(f"rule must be a numeric.learning.LearningRule; got {rule!r}")
+    full_out = init == "random"
+    reduced = [[_reduce(d, module, full_out) for d in datasets] for module in architecture.modules]
+    layouts = [_layout(reds) for reds in reduced]
+    names = [name for layout in layouts for name, _ in layout]
+    a0s = _check_a0(a0, names)
+    ranks = [sum(w for _, w in layout) for layout in layouts]
     if hidden is not None:
         _check_int("hidden", hidden, 1)
-        need = max([r for r, m in zip(ranks, architecture.modules) if m.deep] or [1])
+        need = max([r for r, m in zip(ranks, architecture.modules) if m.depth >= 2] or [1])
         if hidden < need:
             raise ValueError(f"hidden must be an integer >= {need} (the largest module rank); got {hidden}")
 
@@ -354,116 +627,145 @@ def init(
     lr_b = np.tile(np.repeat(lrs, ns), nd)
     seed_b = tuple(seed_list) * (nd * nl)
     rngs = [np.random.default_rng(s) for s in seed_b]  # one stream per network, shared by its modules
-    mats = [data_matrices(d) for d in datasets]
+    span_ok = rule.keeps_data_span or init == "spectral"
 
     modules, weights = [], []
-    for module, rank in zip(architecture.modules, ranks):
-        rows, cols = module_slices(datasets[0], module)
+    for module, reds, layout, rank in zip(architecture.modules, reduced, layouts, ranks):
+        kind = linear_module(module.depth, rule)
+        p = max(r.Q_in.shape[1] for r in reds)
+        q = max(r.Q_out.shape[1] for r in reds)
+        aligned = [_align(r, layout, p, q) for r in reds]
+        Q_in_d, Q_out_d, Sx_d, Syx_d, Syy_d, pi_d, lam_d = (np.stack(a) for a in zip(*aligned))
+        if not span_ok:  # the rule may leave the data spans: run in the full spaces
+            Q_in_d = np.stack([_full_basis(Q) for Q in Q_in_d])
+            Q_out_d = np.stack([_full_basis(Q) for Q in Q_out_d])
+            aligned = [_restat(d, module, Qi, Qo) for d, Qi, Qo in zip(datasets, Q_in_d, Q_out_d)]
+            Sx_d, Syx_d, Syy_d = (np.stack(a) for a in zip(*aligned))
+            p, q = Q_in_d.shape[2], Q_out_d.shape[2]
         h = max(hidden if hidden is not None else rank, 1)
-        Xm = [X[cols] for X, _ in mats]
-        Ym = [Y[rows] for _, Y in mats]
-        p = max(_span_rank(X) for X in Xm)
-        Q_in_d = np.stack([_orth_span(X, p) for X in Xm])  # (nd, m_in, p)
-        mvs = [mode_vectors(d, module) for d in datasets]
-        names = [mv.mode.name for mv in mvs[int(np.argmax([len(m) for m in mvs]))]]
-        modes = {}
-        for name in names:
-            hits = [[mv for mv in dm if mv.mode.name == name] for dm in mvs]
-            width = max(h[0].U.shape[1] for h in hits if h)
-            Us, Vs = [], []
-            for hit in hits:
-                if hit:
-                    Us.append(np.asarray(hit[0].U, float))
-                    Vs.append(np.asarray(hit[0].V, float))
-                else:  # mode absent on this dataset (degenerate r): NaN strength
-                    Us.append(np.full((len(rows), width), np.nan))
-                    Vs.append(np.full((len(cols), width), np.nan))
-            widths = {u.shape[1] for u in Us}
-            if len(widths) != 1:
-                raise ValueError(f"mode {name} has different multiplicities across datasets")
-            modes[name] = (np.stack(Us)[d_idx], np.stack(Vs)[d_idx])
-
-        # initial weights in the full space, per network
-        W1s, W2s = [], []
+        m = rank
+        m_in, m_out = Q_in_d.shape[1], Q_out_d.shape[1]
+        a0_cols = np.concatenate([[a0s[name]] * width for name, width in layout] or [np.zeros(0)])
+        layers, perps = [], []
         for b in range(B):
-            rng, dm = rngs[b], mvs[d_idx[b]]
+            di = d_idx[b]
             if init == "random":
-                if module.deep:
-                    W1s.append(rng.normal(0.0, init_scale, (h, len(cols))))
-                    W2s.append(rng.normal(0.0, init_scale, (len(rows), h)))
-                else:
-                    W1s.append(rng.normal(0.0, init_scale, (len(rows), len(cols))))
-                continue
-            U = np.hstack([np.asarray(mv.U, float) for mv in dm] or [np.zeros((len(rows), 0))])
-            V = np.hstack([np.asarray(mv.V, float) for mv in dm] or [np.zeros((len(cols), 0))])
-            m = U.shape[1]
-            if module.deep:
-                R = np.linalg.qr(rng.normal(size=(h, h)))[0][:, :m] if h else np.zeros((0, m))
-                W1s.append(R @ (math.sqrt(a0) * V.T))
-                W2s.append((math.sqrt(a0) * U) @ R.T)
+                full = kind.init(rngs[b], (m_in,) + (h,) * (module.depth - 1) + (m_out,), GaussianInit(init_scale))
+                first = full[0] @ Q_in_d[di]
+                perps.append(full[0] - first @ Q_in_d[di].T)
+                net = (first,) + full[1:]
+                net = net[:-1] + (Q_out_d[di].T @ net[-1],)
+                if module.depth == 1:  # the only layer is both first and last
+                    perps[-1] = Q_out_d[di].T @ perps[-1]
             else:
-                W1s.append(a0 * U @ V.T)
-        Q_in = Q_in_d[d_idx]
-        if init == "spectral":
-            q = max(_span_rank(Y) for Y in Ym)
-            Q_out = np.stack([_orth_span(Y, q) for Y in Ym])[d_idx]
-        else:
-            Q_out = np.broadcast_to(np.eye(len(rows)), (B, len(rows), len(rows)))
-        Qt_in = np.swapaxes(Q_in, 1, 2)
-        Qt_out = np.swapaxes(Q_out, 1, 2)
-        P = datasets[0].P
-        Z = np.stack([Q_in_d[i].T @ Xm[i] for i in range(nd)])  # (nd, p, P)
-        Sx = (Z @ np.swapaxes(Z, 1, 2) / P)[d_idx]
-        Syx = Qt_out @ (np.stack([Ym[i] @ Z[i].T for i in range(nd)]) / P)[d_idx]
-        if module.deep:
-            W1 = np.stack(W1s)
-            W1_r = W1 @ Q_in
-            W1_perp = W1 - W1_r @ Qt_in if init == "random" else None
-            state = (W1_r, Qt_out @ np.stack(W2s))
-        else:
-            W = np.stack(W1s)
-            W1_perp = W - Q_out @ (Qt_out @ W @ Q_in) @ Qt_in if init == "random" else None
-            state = (Qt_out @ W @ Q_in,)
-        modules.append(ModuleSystem(module, rows, cols, Q_in, np.ascontiguousarray(Q_out), Sx, Syx, W1_perp, modes))
-        weights.append(tuple(np.ascontiguousarray(w) for w in state))
+                present = np.isfinite(pi_d[di])
+                U = np.eye(q)[:, :m] * present
+                V = np.eye(p)[:, :m] * present
+                net = kind.init(rngs[b], (p,) + (h,) * (module.depth - 1) + (q,), SpectralInit(U, V, a0_cols * present))
+            layers.append(net)
+        params = tuple(np.ascontiguousarray(np.stack(ws)) for ws in zip(*layers))
+        perp = np.stack(perps) if perps and span_ok else None
+        Sx, Syx, Syy = Sx_d[d_idx], Syx_d[d_idx], Syy_d[d_idx]
+        w_star = Syx @ np.stack([_pinv_psd(s) for s in Sx])
+        loss_min = 0.5 * (np.trace(Syy, axis1=1, axis2=2) - np.sum((w_star @ Sx) * w_star, axis=(1, 2)))
+        slots, start = {}, 0
+        for name, width in layout:
+            slots[name] = (start, width)
+            start += width
+        modules.append(ModuleSystem(
+            module, kind, *module_slices(datasets[0], module), Q_in_d, Q_out_d, ModuleStats(Sx, Syx, Syy),
+            perp, slots, pi_d[d_idx], lam_d[d_idx], np.maximum(loss_min, 0.0), w_star,
+            np.stack([_sqrt_psd(s) for s in Sx]),
+        ))
+        weights.append(params)
 
     S = np.stack([selection_matrix(d) for d in datasets])[d_idx]  # each network's own selection
-    system = System(datasets, architecture, init, lr_b, seed_b, d_idx, tuple(modules), S)
+    system = System(datasets, architecture, init, lr_b, seed_b, d_idx, tuple(modules), S, rule)
     return system, State(0, tuple(weights))
+
+
+_init_system = init  # ``init`` is also a keyword of simulate_batch
+
+
+def _full_basis(Q: np.ndarray) -> np.ndarray:
+    """Q (n x k, orthonormal or zero columns) completed to an orthonormal basis of R^n (Q first)."""
+    live = Q[:, np.linalg.norm(Q, axis=0) > 0.5]
+    return np.hstack([Q, _extend(live, np.eye(Q.shape[0]))])  # zero columns (absent modes) stay in place
+
+
+def _restat(d: Dataset, module: Module, Q_in: np.ndarray, Q_out: np.ndarray) -> tuple[np.ndarray, ...]:
+    X, Y = _items(d)
+    rows, cols = module_slices(d, module)
+    n = X.shape[1]
+    Z, Yq = Q_in.T @ X[cols], Q_out.T @ Y[rows]
+    return Z @ Z.T / n, Yq @ Z.T / n, Yq @ Yq.T / n
 
 
 # --------------------------------------------------------------------------- step
 
 
 def step(system: System, state: State) -> State:
-    """One simultaneous gradient-descent step of every module of every network."""
+    """One simultaneous step of every module of every network (each module's ``kind.update``)."""
     lr = system.lr[:, None, None]
-    new = []
-    for ms, w in zip(system.modules, state.weights):
-        if len(w) == 2:
-            W1, W2 = w
-            E = ms.Syx - W2 @ (W1 @ ms.Sx)
-            new.append((W1 + lr * (np.swapaxes(W2, 1, 2) @ E), W2 + lr * (E @ np.swapaxes(W1, 1, 2))))
-        else:
-            (W,) = w
-            new.append((W + lr * (ms.Syx - W @ ms.Sx),))
-    return State(state.t + 1, tuple(new))
+    new = tuple(ms.kind.update(ms.stats, w, lr) for ms, w in zip(system.modules, state.weights))
+    return State(state.t + 1, new)
 
 
 # --------------------------------------------------------------------------- observables
 
 
-def _module_map(ms: ModuleSystem, w: tuple[np.ndarray, ...]) -> np.ndarray:
-    """Full-space map of one module, (B, m_out, m_in)."""
-    Qt_in = np.swapaxes(ms.Q_in, 1, 2)
-    if len(w) == 2:
-        W2 = ms.Q_out @ w[1]
-        W1 = w[0] @ Qt_in
-        if ms.W1_perp is not None:
-            W1 = W1 + ms.W1_perp
-        return W2 @ W1
-    out = ms.Q_out @ w[0] @ Qt_in
-    return out + ms.W1_perp if ms.W1_perp is not None else out
+def _slot_diagonal(params: tuple[np.ndarray, ...], m: int) -> np.ndarray:
+    """Entries ``(i, i)``, i < m, of the product ``W_L ... W_1``: shape (..., m), in O(L m h).
+
+    The product's column i is ``W_L (W_{L-1} ... W_1 e_i)``: only the first m
+    columns of the first layer are carried through the hidden layers.
+    """
+    *inner, last = params
+    if not inner:  # one layer: the product is the layer itself
+        return np.diagonal(last[..., :m, :m], axis1=-2, axis2=-1)
+    Z = inner[0][..., :m]
+    for W in inner[1:]:
+        Z = W @ Z
+    return np.sum(last[..., :m, :] * Z.mT, axis=-1)
+
+
+def _mode_means(system: System) -> list[np.ndarray]:
+    """Per module, the (m, n_modes) matrix averaging each mode's columns."""
+    out = []
+    for ms in system.modules:
+        avg = np.zeros((ms.m, len(ms.slots)))
+        for j, (start, width) in enumerate(ms.slots.values()):
+            avg[start:start + width, j] = 1.0 / width
+        out.append(avg)
+    return out
+
+
+def mode_strengths(system: System, state: State) -> dict[str, np.ndarray]:
+    """Mode strengths ``mean_i u_i^T W v_i`` of every network, name -> (B,) (NaN where absent).
+
+    In the reduced bases a mode vector is a unit column, so the strength is the
+    mean of the mode's diagonal entries of the reduced map (:func:`_slot_diagonal`).
+    """
+    out = {}
+    for ms, w, avg in zip(system.modules, state.weights, _mode_means(system)):
+        vals = _slot_diagonal(w, ms.m) @ avg
+        vals = np.where(np.isfinite(_mode_values(ms, ms.pi)), vals, np.nan)
+        for j, name in enumerate(ms.slots):
+            out[name] = vals[:, j]
+    return out
+
+
+def _module_pieces(system: System, ms: ModuleSystem, w: tuple[np.ndarray, ...], cols: np.ndarray,
+                   rows: np.ndarray) -> np.ndarray:
+    """The module's full map restricted to local output ``rows`` and input ``cols``: (B, |rows|, |cols|)."""
+    di = system.dataset_index
+    first = w[0] @ ms.Q_in[di][:, cols, :].mT
+    if ms.perp is not None:
+        first = first + ms.perp[:, :, cols]
+    out = first
+    for W in w[1:]:
+        out = W @ out
+    return ms.Q_out[di][:, rows, :] @ out
 
 
 def full_map(system: System, state: State) -> np.ndarray:
@@ -471,29 +773,49 @@ def full_map(system: System, state: State) -> np.ndarray:
     d = system.datasets[0]
     W = np.zeros((system.batch, d.n_out, d.n_in))
     for ms, w in zip(system.modules, state.weights):
-        W[:, ms.rows[:, None], ms.cols[None, :]] = _module_map(ms, w)
+        local_r, local_c = np.arange(len(ms.rows)), np.arange(len(ms.cols))
+        W[:, ms.rows[:, None], ms.cols[None, :]] = _module_pieces(system, ms, w, local_c, local_r)
     return W
 
 
+_BLOCKS = {"OO": ("omega_y", "omega_x"), "GO": ("omega_y", "gamma_x"),
+           "OG": ("gamma_y", "omega_x"), "GG": ("gamma_y", "gamma_x")}
+
+
+def _local(indices: np.ndarray, block: slice) -> np.ndarray:
+    """Positions within ``indices`` of the entries that fall in ``block``."""
+    return np.nonzero((indices >= block.start) & (indices < block.stop))[0]
+
+
 def observe(system: System, state: State) -> dict[str, np.ndarray]:
-    """Observables of every network at ``state``: each value has shape (B,).
+    """Checkpoint observables of every network at ``state``: each value has shape (B,).
 
     Keys: mode names, ``"OO"``, ``"GO"``, ``"OG"``, ``"GG"``, ``"rho"``,
-    ``"novel_error"``.
+    ``"novel_error"``, ``"loss"``. Block norms are computed block by block
+    from the module pieces that fall in the block, never from the full map.
     """
-    W = full_map(system, state)
-    out: dict[str, np.ndarray] = {}
-    for ms, w in zip(system.modules, state.weights):
-        Wm = W[:, ms.rows[:, None], ms.cols[None, :]]
-        for name, (U, V) in ms.modes.items():
-            out[name] = np.einsum("boi,boj,bji->b", U, Wm, V) / U.shape[2]
+    out = mode_strengths(system, state)
     sl = system.datasets[0].block_slices()
-    for key, (ry, cx) in {"OO": ("omega_y", "omega_x"), "GO": ("omega_y", "gamma_x"),
-                          "OG": ("gamma_y", "omega_x"), "GG": ("gamma_y", "gamma_x")}.items():
-        out[key] = np.sqrt(np.sum(W[:, sl[ry], sl[cx]] ** 2, axis=(1, 2)))
+    sq = {k: np.zeros(system.batch) for k in _BLOCKS}
+    w_oo = np.zeros(system.selection.shape)
+    loss = np.zeros(system.batch)
+    for ms, w in zip(system.modules, state.weights):
+        for key, (ry, cx) in _BLOCKS.items():
+            rows, cols = _local(ms.rows, sl[ry]), _local(ms.cols, sl[cx])
+            if rows.size == 0 or cols.size == 0:
+                continue
+            piece = _module_pieces(system, ms, w, cols, rows)
+            sq[key] += np.sum(piece**2, axis=(1, 2))
+            if key == "OO":
+                w_oo[:, ms.rows[rows][:, None], ms.cols[cols][None, :]] = piece
+        gap = (ms.kind.map(w) - ms.w_star) @ ms.sx_root
+        loss += ms.loss_min + 0.5 * np.sum(gap**2, axis=(1, 2))
+    for key in _BLOCKS:
+        out[key] = np.sqrt(sq[key])
     with np.errstate(divide="ignore", invalid="ignore"):
         out["rho"] = np.where(out["OO"] > 0, out["GO"] / np.where(out["OO"] > 0, out["OO"], 1.0), np.nan)
-    out["novel_error"] = np.sum((W[:, sl["omega_y"], sl["omega_x"]] - system.selection) ** 2, axis=(1, 2))
+    out["novel_error"] = np.sum((w_oo - system.selection) ** 2, axis=(1, 2))
+    out["loss"] = loss
     return out
 
 
@@ -501,50 +823,72 @@ def observe(system: System, state: State) -> dict[str, np.ndarray]:
 
 
 def _spectral_norm(A: np.ndarray) -> np.ndarray:
-    """Largest singular value of each matrix of a stack (B, m, n) -> (B,)."""
+    """Largest singular value of each matrix of a stack (B, m, n) -> (B,), from the smaller Gram."""
     if A.shape[1] == 0 or A.shape[2] == 0:
         return np.zeros(A.shape[0])
-    return np.linalg.norm(A, ord=2, axis=(1, 2))
+    G = A @ A.mT if A.shape[1] <= A.shape[2] else A.mT @ A
+    return np.sqrt(np.clip(np.linalg.eigvalsh(G)[:, -1], 0.0, None))
+
+
+def _curvature_fn(depth: int):  # noqa: ANN202
+    return compile_expr(stab.curvature(depth), (stab.lam, stab.a_k, stab.a_l))
+
+
+def _fixed_point_curvature(ms: ModuleSystem) -> np.ndarray:
+    """``h* = max_l h(lam_l, a*_max, a*_l)`` per network (theory.stability), (B,)."""
+    fn = _curvature_fn(ms.module.depth)
+    lam_max = np.array([np.linalg.eigvalsh(s)[-1] if s.shape[0] else 0.0 for s in ms.stats.Sx])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        star = np.where(np.isfinite(ms.pi), ms.pi / np.where(np.isfinite(ms.lam), ms.lam, 1.0), 0.0)
+    a_max = np.max(star, axis=1, initial=0.0)
+    lam = np.where(np.isfinite(ms.lam), ms.lam, 0.0)
+    on_modes = np.max(np.asarray(fn(lam, a_max[:, None], star), dtype=float), axis=1, initial=0.0)
+    off_modes = np.asarray(fn(lam_max, a_max, 0.0 * a_max), dtype=float)  # an input direction without a mode
+    return np.maximum(on_modes, off_modes)
+
+
+def _initial_curvature(ms: ModuleSystem, w: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Cauchy-Schwarz bound on the top Hessian eigenvalue at the weights ``w`` (module docstring), (B,)."""
+    depth = len(w)
+    norms = [_spectral_norm(W) for W in w]
+    prefix = [None]  # prefix[j] = W_j ... W_1 (1-based j), prefix[0] = identity
+    for W in w[:-1]:
+        prefix.append(W if prefix[-1] is None else W @ prefix[-1])
+    suffix = [None] * (depth + 1)  # suffix[j] = W_L ... W_{j+1}, suffix[L] = identity
+    for j in range(depth - 1, 0, -1):
+        suffix[j] = w[j] if suffix[j + 1] is None else suffix[j + 1] @ w[j]
+    gn = np.zeros(w[0].shape[0])
+    for j in range(1, depth + 1):
+        s_suf = 1.0 if suffix[j] is None else _spectral_norm(suffix[j])
+        inner = ms.sx_root if prefix[j - 1] is None else prefix[j - 1] @ ms.sx_root
+        gn = gn + s_suf**2 * _spectral_norm(inner) ** 2
+    E = ms.stats.Syx - ms.kind.map(w) @ ms.stats.Sx
+    pairs = np.zeros_like(gn)
+    for i in range(depth):
+        total = np.zeros_like(gn)
+        for j in range(depth):
+            if j != i:
+                others = [norms[l] for l in range(depth) if l not in (i, j)]
+                total = total + (np.prod(others, axis=0) if others else 1.0)
+        pairs = np.maximum(pairs, total)
+    return gn + _spectral_norm(E) * pairs
 
 
 def stability_bound(system: System, state: State | None = None) -> np.ndarray:
     """Largest stable learning rate of each network, (B,): ``2 / max(h*, h0)``.
 
-    ``h*`` is the top Hessian eigenvalue at the balanced fixed point
-    (``max_l (pi_l + a*_max lambda_l)``; shallow ``lambda_max(Sx)``) and ``h0``
-    the Cauchy-Schwarz bound on the Hessian at ``state`` (default: none, only
-    the fixed point); see the module docstring for the derivation. The
-    minimum over modules is returned.
+    ``h*`` is the top Hessian eigenvalue at the balanced fixed point (derived in
+    :mod:`theory.stability`) and ``h0`` the Cauchy-Schwarz bound on the Hessian
+    at ``state`` (default: none, only the fixed point); see the module
+    docstring. The minimum over modules is returned.
     """
     curv = np.zeros(system.batch)
     for i, ms in enumerate(system.modules):
-        lam = np.array([np.linalg.eigvalsh(s)[-1] if s.shape[0] else 0.0 for s in ms.Sx])
-        if not ms.module.deep:
-            curv = np.maximum(curv, lam)
-            continue
-        h_star = np.zeros(system.batch)
-        for b, di in enumerate(system.dataset_index):
-            mvs = mode_vectors(system.datasets[di], ms.module)
-            pis = [float(mv.singular_value) for mv in mvs]
-            lams = [float(mv.eigenvalue) for mv in mvs]
-            a_max = max([p / l for p, l in zip(pis, lams)] or [0.0])
-            h_star[b] = max([p + a_max * l for p, l in zip(pis, lams)] + [a_max * lam[b]])
-        curv = np.maximum(curv, h_star)
+        curv = np.maximum(curv, _fixed_point_curvature(ms))
         if state is not None:
-            W1, W2 = state.weights[i]
-            root = np.stack([_sqrt_psd(s) for s in ms.Sx])
-            E = ms.Syx - W2 @ (W1 @ ms.Sx)
-            h0 = _spectral_norm(W1 @ root) ** 2 + _spectral_norm(W2) ** 2 * lam + _spectral_norm(E)
-            curv = np.maximum(curv, h0)
+            curv = np.maximum(curv, _initial_curvature(ms, state.weights[i]))
     with np.errstate(divide="ignore"):
         return np.where(curv > 0, 2.0 / np.where(curv > 0, curv, 1.0), np.inf)
-
-
-def _sqrt_psd(S: np.ndarray) -> np.ndarray:
-    if S.shape[0] == 0:
-        return S
-    w, Q = np.linalg.eigh(S)
-    return (Q * np.sqrt(np.clip(w, 0.0, None))) @ Q.T
 
 
 def euler_error_constant(x0: float) -> float:
@@ -575,8 +919,39 @@ def euler_error_constant(x0: float) -> float:
 # --------------------------------------------------------------------------- driver
 
 
-def _finite(state: State) -> bool:
-    return all(bool(np.isfinite(w).all()) for ws in state.weights for w in ws)
+def _finite(weights: tuple[tuple[np.ndarray, ...], ...]) -> bool:
+    return all(bool(np.isfinite(w).all()) for ws in weights for w in ws)
+
+
+def _mode_values(ms: ModuleSystem, per_column: np.ndarray) -> np.ndarray:
+    """The value of each mode's first column, (B, n_modes) from (B, m)."""
+    first = [start for start, _ in ms.slots.values()]
+    return per_column[:, first]
+
+
+def _escaped(system: System, strengths: np.ndarray, module: int) -> np.ndarray:
+    """Per step, True where a mode of ``module`` is past its escape point on some network (module docstring).
+
+    ``strengths`` (n, B, n_modes) mode strengths after n consecutive steps; returns (n,) bool.
+    """
+    ms = system.modules[module]
+    depth = ms.module.depth
+    pi, lam = _mode_values(ms, ms.pi)[None], _mode_values(ms, ms.lam)[None]
+    lr = system.lr[None, :, None]
+    a = np.abs(strengths)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        phi = lr * a ** ((depth - 2) / depth) * (lam * a - pi)
+        bad = (phi > 2.0) | ~np.isfinite(strengths)
+    bad &= np.isfinite(pi)
+    return np.any(bad, axis=(1, 2))
+
+
+def _divergence(system: System, t: int, last_ok: int, why: str) -> DivergenceError:
+    bound = stability_bound(system)
+    return DivergenceError(
+        f"training diverged: {why} at step {t} (last checked fine at step {last_ok}); "
+        f"lr = {np.max(system.lr):.6g}, stability bound at the fixed point {np.min(bound):.6g}"
+    )
 
 
 def run(
@@ -586,52 +961,89 @@ def run(
     steps: int,
     every: int = 1,
     progress: Callable[[int, int], None] | None = None,
-) -> tuple[State, np.ndarray, list[dict[str, np.ndarray]]]:
-    """Advance ``steps`` steps from ``state``; observe at ``t0, t0 + every, ..., t0 + steps``.
+) -> Run:
+    """Advance ``steps`` steps from ``state``; mode strengths after every step, the rest at checkpoints.
 
-    Returns the final state, the checkpoint steps (n_ckpt,) and the observables
-    at each checkpoint. Weights are checked for non-finite values at every
-    checkpoint and at least ``_PROGRESS_CALLS`` times per run; a
-    :class:`DivergenceError` names the step where they were found.
+    Checkpoints are ``t0, t0 + every, ..., t0 + steps``. Weights are checked for
+    non-finite values at every checkpoint and at least every ``_CHECK_EVERY``
+    steps; from the spectral initialization with gradient descent, mode
+    strengths are also checked for their escape point after every step. A
+    :class:`DivergenceError` names the first step found diverging.
     """
     steps = _check_int("steps", steps, 0)
     every = _check_int("every", every, 1)
     t0 = state.t
-    ckpts = sorted(set(range(0, steps + 1, every)) | {steps})
+    ckpts = set(range(0, steps + 1, every)) | {steps}
     chunk = max(1, math.ceil(steps / _PROGRESS_CALLS)) if steps else 1
-    checks = set(ckpts) | set(range(chunk, steps + 1, chunk)) | {steps}
-    ts, obs, last_ok = [], [], t0
+    check_every = min(chunk, _CHECK_EVERY)
+    checks = ckpts | set(range(check_every, steps + 1, check_every))
+    escape = (system.init == "spectral" and system.rule is GRADIENT_DESCENT
+              and all(_has_closed_form(d) for d in system.datasets))
+    B = system.batch
+    single = B == 1  # fast path: 2-D arrays for one network
+    stats = [ModuleStats(*(s[0] for s in ms.stats)) if single else ms.stats for ms in system.modules]
+    weights = [tuple(w[0] for w in ws) if single else ws for ws in state.weights]
+    lr = float(system.lr[0]) if single else system.lr[:, None, None]
+    kinds = [ms.kind for ms in system.modules]
+    ms_list = [ms.m for ms in system.modules]
+    means = _mode_means(system)
+    # per module: strengths of its modes after every step, (n + 1, B, n_modes) (or (n + 1, n_modes) for one network)
+    record = [np.empty((steps + 1,) + (() if single else (B,)) + (avg.shape[1],)) for avg in means]
+    for i, (w, m, avg) in enumerate(zip(weights, ms_list, means)):
+        np.matmul(_slot_diagonal(w, m), avg, out=record[i][0])
+    observed = [i for i, m in enumerate(ms_list) if m]
+    ts, obs = [], []
+    last_ok, last_check = t0, 0
+
+    def batched() -> State:
+        ws = tuple(tuple(w[None] for w in ws) if single else ws for ws in weights)
+        return State(t0 + n, ws)
+
     with np.errstate(over="ignore", invalid="ignore"):
         for n in range(steps + 1):
             if n > 0:
-                state = step(system, state)
+                weights = [k.update(s, w, lr) for k, s, w in zip(kinds, stats, weights)]
+                for i in observed:
+                    np.matmul(_slot_diagonal(weights[i], ms_list[i]), means[i], out=record[i][n])
             if n in checks:
-                if not _finite(state):
-                    raise DivergenceError(
-                        f"non-finite weights at step {state.t} (finite at step {last_ok}); "
-                        f"stability bound on lr: {np.min(stability_bound(system)):.6g}, lr = {np.max(system.lr):.6g}"
-                    )
-                last_ok = state.t
+                if escape:
+                    for i in observed:
+                        hit = np.nonzero(_escaped(system, record[i][last_check:n + 1].reshape(-1, B, means[i].shape[1]), i))[0]
+                        if hit.size:
+                            raise _divergence(system, t0 + last_check + int(hit[0]), last_ok,
+                                              "a mode strength passed its escape point")
+                if not _finite(tuple(weights)):
+                    raise _divergence(system, t0 + n, last_ok, "non-finite weights")
+                last_ok, last_check = t0 + n, n
                 if progress is not None and n > 0 and (n % chunk == 0 or n == steps):
                     progress(n, steps)
-            if n in ckpts or n == steps:
+            if n in ckpts:
                 ts.append(t0 + n)
-                obs.append(observe(system, state))
-    return state, np.array(ts), obs
+                obs.append(observe(system, batched()))
+    final = batched()
+    step_modes: dict[str, np.ndarray] = {}
+    for ms, rec in zip(system.modules, record):
+        rec = rec.reshape(steps + 1, B, len(ms.slots))
+        present = _mode_values(ms, ms.pi)
+        for j, name in enumerate(ms.slots):
+            step_modes[name] = np.where(np.isfinite(present[:, j])[:, None], rec[:, :, j].T, np.nan)
+    return Run(final, np.array(ts), obs, t0 + np.arange(steps + 1), step_modes)
 
 
 def simulate_batch(
     datasets: Sequence[Dataset],
-    arch: str,
+    arch: str | Architecture,
     *,
     lr: float | Sequence[float],
     steps: int,
     seeds: int | Sequence[int] = (0,),
     init: str = "spectral",
-    a0: float = 1e-3,
+    a0: float | Mapping[str, float] = 1e-3,
     init_scale: float = 1e-3,
     hidden: int | None = None,
     every: int = 1,
+    depth: int | None = None,
+    rule: LearningRule = GRADIENT_DESCENT,
     progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
     """Train one network per (dataset, lr, seed) together; see :func:`simulate`.
@@ -643,76 +1055,76 @@ def simulate_batch(
     every = _check_int("every", every, 1)
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be callable(done_steps, total_steps) or None; got {progress!r}")
-    system, state = _init(datasets, arch, lr, seeds, init, a0, init_scale, hidden)
+    system, state = _init_system(datasets, arch, lr=lr, seeds=seeds, init=init, a0=a0, init_scale=init_scale,
+                                hidden=hidden, depth=depth, rule=rule)
     bound = stability_bound(system, state)
-    bad = system.lr >= bound
-    if bad.any():
-        b = int(np.argmax(bad))
-        raise DivergenceError(
-            f"lr = {system.lr[b]:.6g} is at or above the stability bound {bound[b]:.6g} "
-            f"(2 / largest Hessian eigenvalue at the fixed point or the initial point) for arch {arch!r} "
-            f"on {system.datasets[system.dataset_index[b]]}; use lr < {np.min(bound):.6g}"
-        )
-    state, ts, obs = run(system, state, steps=steps, every=every, progress=progress)
-    stack = {k: np.stack([o[k] for o in obs], axis=1) for k in obs[0]}
-    mode_names = [n for ms in system.modules for n in ms.modes]
+    out = run(system, state, steps=steps, every=every, progress=progress)
+    stack = {k: np.stack([o[k] for o in out.observations], axis=1) for k in out.observations[0]}
+    names = system.mode_names
     return SimulationResult(
         dataset=system.datasets[0], arch=system.arch.name, lr=system.lr.copy(), seeds=system.seeds,
-        init=system.init, t=ts, modes={n: stack[n] for n in mode_names},
-        block_norms={k: stack[k] for k in ("OO", "GO", "OG", "GG")}, rho=stack["rho"],
-        novel_error=stack["novel_error"], final_map=full_map(system, state), bound=bound,
+        init=system.init, t=out.t, modes={n: stack[n] for n in names},
+        block_norms={k: stack[k] for k in _BLOCKS}, rho=stack["rho"], novel_error=stack["novel_error"],
+        loss=stack["loss"], bound=bound, above_bound=system.lr >= bound,
         datasets=tuple(system.datasets[i] for i in system.dataset_index),
+        step_t=out.step_t, step_modes=out.step_modes,
+        depth=tuple(m.depth for m in system.arch.modules), rule=system.rule.name,
+        _system=system, _state=out.state,
     )
-
-
-def _init(datasets, arch, lr, seeds, init_name, a0, init_scale, hidden):  # noqa: ANN001, ANN202
-    return init(datasets, arch, lr=lr, seeds=seeds, init=init_name, a0=a0, init_scale=init_scale, hidden=hidden)
 
 
 def simulate(
     dataset: Dataset,
-    arch: str,
+    arch: str | Architecture,
     *,
     lr: float | Sequence[float],
     steps: int,
     seeds: int | Sequence[int] = (0,),
     init: str = "spectral",
-    a0: float = 1e-3,
+    a0: float | Mapping[str, float] = 1e-3,
     init_scale: float = 1e-3,
     hidden: int | None = None,
     every: int = 1,
+    depth: int | None = None,
+    rule: LearningRule = GRADIENT_DESCENT,
     progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
-    """Full-batch gradient descent on ``arch`` for every (lr, seed) pair, batched.
+    """Full-batch training of ``arch`` for every (lr, seed) pair, batched.
 
     Parameters
     ----------
     dataset : Dataset
-    arch : str
-        One of ``dense``, ``shallow``, ``split``, ``segregated``.
+    arch : str or Architecture
+        One of ``dense``, ``shallow``, ``split``, ``segregated``, or an Architecture.
     lr : float or sequence of float
-        Step sizes ``eta > 0``; each must be below the stability bound
-        (:func:`stability_bound`), else :class:`DivergenceError`.
+        Step sizes ``eta > 0``. Rates at or above the stability bound
+        (:func:`stability_bound`) run: divergence raises :class:`DivergenceError`
+        naming the step, otherwise ``above_bound`` flags the network.
     steps : int
         Number of steps, ``>= 0``.
     seeds : int or sequence of int
         Seeds ``>= 0``. Batch order: ``b = i_lr * len(seeds) + i_seed``.
     init : {"spectral", "random"}
-    a0 : float
-        Initial mode strength of the spectral initialization, ``> 0``.
+    a0 : float or mapping mode name -> float
+        Initial mode strengths of the spectral initialization, ``> 0``.
     init_scale : float
         Standard deviation of each weight entry of the random initialization, ``> 0``.
     hidden : int, optional
-        Hidden width of deep modules, at least the module rank (default: the rank).
+        Width of every hidden layer, at least the module's number of modes (default: that number).
     every : int
         Checkpoint spacing ``>= 1``; checkpoints ``0, every, ..., steps`` (the last always).
+        Mode strengths are recorded after every step regardless.
+    depth : int, optional
+        Layers of every module (default: the architecture's, 2 or 1 for ``shallow``).
+    rule : LearningRule
+        The learning rule (``numeric.learning``; default gradient descent).
     progress : callable, optional
         ``progress(done_steps, total_steps)``, called at most 33 times (the last with ``done == total``).
 
     Returns
     -------
     SimulationResult
-        Observables of shape (batch, n_ckpt) and the final maps (batch, n_out, n_in).
+        Observables of shape (batch, n_ckpt), mode strengths at every step, and the final maps.
 
     Examples
     --------
@@ -725,5 +1137,5 @@ def simulate(
         raise ValueError(f"dataset must be a Dataset; got {dataset!r}")
     return simulate_batch(
         (dataset,), arch, lr=lr, steps=steps, seeds=seeds, init=init, a0=a0, init_scale=init_scale,
-        hidden=hidden, every=every, progress=progress,
+        hidden=hidden, every=every, depth=depth, rule=rule, progress=progress,
     )

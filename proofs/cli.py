@@ -188,7 +188,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
           f"D(n1={d.n1}, n2={d.n2}, k1={d.k1}, k2={d.k2}, r={d.r}); mean over seeds:")
     mean = {k: v.mean(axis=0) for k, v in sim.modes.items()}
     print(_format_series(sim.t, mean, sim.rho.mean(axis=0), sim.novel_error.mean(axis=0)))  # as in --json
-    print("largest deviation from theory (abs / rel):")
+    if rep.above_bound:
+        print(f"note: lr is at or above the stability bound {min(map(float, sim.bound)):.6g}; the run did not "
+              "diverge, but the closed-form theory does not describe it (no comparison)")
+    print("largest deviation from theory (abs / rel; mode strengths over every step, the rest at checkpoints):")
     dev = rep.deviation()
     for group in ("modes", "block_norms"):
         for k, v in dev[group].items():

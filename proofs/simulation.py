@@ -5,6 +5,13 @@ trajectory with the same flags and returns a :class:`SimulationReport`: the
 mean over seeds in the trajectory schema, the largest value over seeds, and the
 deviation from the theory for every series (the same
 :func:`proofs.deviation.max_deviation` the reports use).
+
+Mode strengths are compared at every gradient step (the simulator records
+them after each step, the theory is evaluated at each step), so their largest
+deviation does not depend on the checkpoint interval; block norms, rho and the
+novel error are compared at the checkpoints (``DEVIATION_OVER`` says which).
+A run whose learning rate is at or above the stability bound and did not
+diverge is not compared (the closed forms do not describe it).
 """
 
 from __future__ import annotations
@@ -20,9 +27,12 @@ from numeric.trajectory import Trajectory, check_training_args, theory_trajector
 from proofs.deviation import max_deviation
 from theory.dataset import Dataset
 
-__all__ = ["SimulationReport", "simulation_report", "series_deviation"]
+__all__ = ["SimulationReport", "simulation_report", "series_deviation", "step_mode_deviation", "DEVIATION_OVER"]
 
 SERIES = ("modes", "block_norms", "rho", "novel_error")
+#: Where each series is compared with the theory.
+DEVIATION_OVER = {"modes": "every step", "block_norms": "checkpoints", "rho": "checkpoints",
+                  "novel_error": "checkpoints"}
 
 
 def series_deviation(traj: Trajectory, sim: SimulationResult, quantity: str, key: str | None = None) -> dict:
@@ -58,18 +68,49 @@ def _per_series(sim: SimulationResult, fn: Callable[[np.ndarray], np.ndarray]) -
     }
 
 
+def step_mode_deviation(steps: Trajectory, sim: SimulationResult, key: str) -> dict:
+    """Deviation of one mode strength over every step: ``steps`` is the theory at every step."""
+    th = steps.modes[key]
+    gap = max_deviation(steps.t, th, sim.step_t, sim.step_modes[key])
+    finite = np.abs(np.asarray(th, dtype=float))
+    finite = finite[np.isfinite(finite)]
+    scale = float(finite.max()) if finite.size else 0.0
+    rel = None if gap is None or scale == 0 else gap / scale
+    return {"abs": gap, "rel": rel}
+
+
+_NONE = {"abs": None, "rel": None}
+
+
 @dataclass(frozen=True)
 class SimulationReport:
-    """A simulation and the theory's prediction for the same flags."""
+    """A simulation and the theory's prediction for the same flags.
+
+    ``theory`` is at the checkpoints, ``theory_steps`` at every step (mode
+    strengths); both are None when the learning rate is at or above the
+    stability bound (``above_bound``).
+    """
 
     simulation: SimulationResult
-    theory: Trajectory
+    theory: Trajectory | None
+    theory_steps: Trajectory | None = None
+
+    @property
+    def above_bound(self) -> bool:
+        """True when some network's learning rate is at or above its stability bound."""
+        return bool(np.any(self.simulation.above_bound))
 
     def deviation(self) -> dict:
-        """Deviation from the theory of every series (see :func:`series_deviation`)."""
-        sim, traj = self.simulation, self.theory
+        """Deviation from the theory of every series (modes over every step, the rest at checkpoints)."""
+        sim, traj, steps = self.simulation, self.theory, self.theory_steps
+        if traj is None:
+            return {"modes": {k: dict(_NONE) for k in sim.modes}, "block_norms": {k: dict(_NONE) for k in
+                    sim.block_norms}, "rho": dict(_NONE), "novel_error": dict(_NONE)}
+        modes = ({k: step_mode_deviation(steps, sim, k) for k in steps.modes if k in sim.step_modes}
+                 if steps is not None else
+                 {k: series_deviation(traj, sim, "modes", k) for k in traj.modes if k in sim.modes})
         return {
-            "modes": {k: series_deviation(traj, sim, "modes", k) for k in traj.modes if k in sim.modes},
+            "modes": modes,
             "block_norms": {k: series_deviation(traj, sim, "block_norms", k) for k in traj.block_norms},
             "rho": series_deviation(traj, sim, "rho"),
             "novel_error": series_deviation(traj, sim, "novel_error"),
@@ -96,20 +137,32 @@ class SimulationReport:
             "converged": final,
             "max_over_seeds": _per_series(sim, _max),
             "deviation": self.deviation(),
+            "deviation_over": dict(DEVIATION_OVER),
             "stability_bound": series_json(np.min(sim.bound)) if sim.bound is not None else None,
+            "above_stability_bound": self.above_bound,
+            "loss": series_json(_mean(sim.loss)),
         }
 
 
 def simulation_report(
     d: Dataset, arch: str, *, lr: float, a0: float, steps: int, every: int = 1, seeds: int = 1,
-    init: str = "spectral", init_scale: float = 1e-3, hidden: int | None = None,
+    init: str = "spectral", init_scale: float = 1e-3, hidden: int | None = None, depth: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> SimulationReport:
-    """Simulate ``seeds`` networks (seeds 0..seeds-1) and compute the theory for the same flags."""
+    """Simulate ``seeds`` networks (seeds 0..seeds-1) and compute the theory for the same flags.
+
+    The simulation runs first: a diverging run raises ``DivergenceError`` (an
+    ``ArithmeticError``) naming the step; a run at or above the stability bound
+    that did not diverge gets no theory (``theory`` is None).
+    """
     check_training_args(lr, a0, steps, every)
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= 4096:
         raise ValueError(f"seeds must be an integer in [1, 4096]; got {seeds!r}")
-    traj = theory_trajectory(d, arch, lr=lr, a0=a0, steps=steps, every=every)
     sim = simulate(d, arch, lr=lr, steps=steps, seeds=tuple(range(seeds)), init=init, a0=a0,
-                   init_scale=init_scale, hidden=hidden, every=every, progress=progress)
-    return SimulationReport(sim, traj)
+                   init_scale=init_scale, hidden=hidden, every=every, depth=depth, progress=progress)
+    if np.any(sim.above_bound):
+        return SimulationReport(sim, None, None)
+    extra = {} if depth is None else {"depth": depth}
+    traj = theory_trajectory(d, arch, lr=lr, a0=a0, steps=steps, every=every, **extra)
+    steps_traj = traj if every == 1 else theory_trajectory(d, arch, lr=lr, a0=a0, steps=steps, every=1, **extra)
+    return SimulationReport(sim, traj, steps_traj)

@@ -58,7 +58,6 @@ def _pi_astar(d, arch):
 
 
 @pytest.mark.parametrize("argv, fragment", [
-    (["--lr", "3"], "stability bound"),
     (["--seeds", "0"], "seeds must be an integer in [1, 4096]"),
     (["--init", "random", "--init-scale", "-1"], "init_scale"),
     (["--hidden", "1"], "hidden"),

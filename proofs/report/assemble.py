@@ -79,6 +79,7 @@ def simulation_deviations(
     trajectories: Mapping[str, Any],
     simulations: Mapping[str, Any],
     comparisons: Mapping[str, Sequence[Comparison]] | None = None,
+    step_trajectories: Mapping[str, Any] | None = None,
 ) -> dict[str, float | None]:
     """Largest simulation-theory deviation per theorem id.
 
@@ -88,6 +89,10 @@ def simulation_deviations(
         Theory trajectories and simulations (see :mod:`proofs.report.figures`).
     comparisons : mapping theorem id -> comparisons, optional
         Defaults to :data:`COMPARISONS`.
+    step_trajectories : mapping arch -> record, optional
+        Theory trajectories at every step: mode strengths are then compared at
+        every step (``step_t``, ``step_modes`` of the simulations), not only at
+        the checkpoints.
 
     Returns
     -------
@@ -104,8 +109,14 @@ def simulation_deviations(
                 if arch not in trajectories or arch not in simulations:
                     continue
                 traj, sim = trajectories[arch], simulations[arch]
-                for th, si in _pairs(traj, sim, comp.quantity):
-                    gap = max_deviation(traj.t, th, sim.t, si, final=comp.final)
+                t_sim = sim.t
+                if comp.quantity == "modes" and step_trajectories is not None and hasattr(sim, "step_modes"):
+                    traj, t_sim = step_trajectories[arch], sim.step_t
+                    pairs = [(traj.modes[k], sim.step_modes[k]) for k in traj.modes if k in sim.step_modes]
+                else:
+                    pairs = _pairs(traj, sim, comp.quantity)
+                for th, si in pairs:
+                    gap = max_deviation(traj.t, th, t_sim, si, final=comp.final)
                     if gap is not None:
                         gaps.append(gap)
         out[tid] = max(gaps) if gaps else None
@@ -171,6 +182,7 @@ def build_document(
     title: str = "modspec report",
     statements: Mapping[str, Any] | None = None,
     deviations: Mapping[str, float | None] | None = None,
+    step_trajectories: Mapping[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> ReportDocument:
     """Assemble the report document from result records.
@@ -196,6 +208,8 @@ def build_document(
     deviations : mapping theorem id -> float or None, optional
         Precomputed simulation deviations (e.g. the numbers ``modspec
         simulate`` printed); defaults to :func:`simulation_deviations`.
+    step_trajectories : mapping arch -> Trajectory, optional
+        Theory at every step, so mode deviations are maxima over every step.
     progress : callable, optional
         Called with a short message before each step.
 
@@ -220,7 +234,8 @@ def build_document(
     statements = statements or {}
 
     announce("comparing simulation with theory")
-    devs = simulation_deviations(trajectories, simulations) if deviations is None else dict(deviations)
+    devs = (simulation_deviations(trajectories, simulations, step_trajectories=step_trajectories)
+            if deviations is None else dict(deviations))
     sections = []
     for th in verify_report.theorems:
         comps = COMPARISONS.get(th.id, ())

@@ -129,10 +129,12 @@ def make_report(
     announce("verifying theorems")
     report = verify(samples=samples, dps=dps, seed=seed)
     trajectories: dict[str, Any] = {}
+    step_trajectories: dict[str, Any] = {}  # mode strengths are compared at every step
     simulations: dict[str, Any] = {}
     for arch in ARCHITECTURES:
         announce(f"theory trajectory: {arch}")
         trajectories[arch] = theory_trajectory(dataset, arch, lr=lr, a0=a0, steps=steps, every=every)
+        step_trajectories[arch] = theory_trajectory(dataset, arch, lr=lr, a0=a0, steps=steps, every=1)
         announce(f"simulation: {arch}")
         simulations[arch] = simulate(dataset, arch, lr=lr, steps=steps, seeds=seeds, init=init, a0=a0, every=every)
 
@@ -143,6 +145,6 @@ def make_report(
                 "sweep k1 r^2 / P": tuple(float(v) for v in x)}
     doc = build_document(
         report, trajectories, simulations, SweepData(x, simulated, theory),
-        dataset=dataset, settings=settings, title=title, progress=announce,
+        dataset=dataset, settings=settings, title=title, step_trajectories=step_trajectories, progress=announce,
     )
     return write_report(out_dir, doc, fmts, progress=announce)

@@ -1,0 +1,116 @@
+"""Learning rules: how one module's layers change in one step, from its statistics.
+
+A learning rule is data, not a subclass: a :class:`LearningRule` holds a pure
+function ``step(stats, params, lr) -> params`` and says whether it keeps the
+weights' rows in the span of the data (which lets the simulator run in reduced
+coordinates, see ``numeric.simulate``). The simulator calls the rule once per
+module per step on every network of a batch at once.
+
+The contract of ``step``
+------------------------
+``stats`` : :class:`ModuleStats`
+    The module's statistics in its (reduced) coordinates, each with the batch
+    axis first: ``Sx`` (B, p, p) ``= X X^T / n``, ``Syx`` (B, q, p) ``= Y X^T / n``,
+    ``Syy`` (B, q, q) ``= Y Y^T / n`` over the n training items. Any rule
+    written with the items can be written with these: e.g. ``H X^T = n W1 Sx``
+    for ``H = W1 X``, and ``Yhat Yhat^T = n W Sx W^T``.
+``params`` : tuple of L arrays
+    ``(W_1, ..., W_L)``, ``W_l`` of shape (B, n_l, n_{l-1}) with ``n_0 = p`` and
+    ``n_L = q``; the module's map is ``W_L ... W_1``.
+``lr`` : array broadcastable to (B, 1, 1)
+    Step size of each network.
+Returns the new ``params`` (same shapes), without modifying the inputs.
+
+Every array may also come without the batch axis (one network, 2-D arrays,
+``lr`` a float): the simulator's fast path for a single network. Rules must
+therefore index the last two axes only (``.mT``, ``@``).
+
+:data:`GRADIENT_DESCENT` is the default. Rules of other kinds (Hebbian terms,
+THEORY.md section 9) are further :class:`LearningRule` values built the same
+way, e.g. ``LearningRule("oja", partial(my_step, nu=0.1), keeps_data_span=True)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+__all__ = ["ModuleStats", "Params", "LearningRule", "gradient_descent_step", "GRADIENT_DESCENT", "map_of"]
+
+#: The layers ``(W_1, ..., W_L)`` of one module, each (B, n_l, n_{l-1}) or 2-D for one network.
+Params = tuple[np.ndarray, ...]
+
+
+class ModuleStats(NamedTuple):
+    """Statistics of one module: ``Sx`` (B, p, p), ``Syx`` (B, q, p), ``Syy`` (B, q, q)."""
+
+    Sx: np.ndarray
+    Syx: np.ndarray
+    Syy: np.ndarray
+
+
+@dataclass(frozen=True)
+class LearningRule:
+    """A named learning rule ``step(stats, params, lr) -> params`` (module docstring).
+
+    ``keeps_data_span``: the rule moves the first layer's rows only within the
+    span of the inputs' data (and the last layer's columns within the span of
+    the outputs and of the current map), so parts of the initial weights
+    outside those spans stay frozen and the simulator may run in reduced
+    coordinates. Gradient descent does; a rule that does not is simulated in
+    the full input and output spaces whenever the initial weights have parts
+    outside the spans (random initialization).
+    """
+
+    name: str
+    step: Callable[[ModuleStats, Params, np.ndarray], Params]
+    keeps_data_span: bool = True
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.name, str) or not self.name:
+            raise ValueError(f"rule name must be a non-empty string; got {self.name!r}")
+        if not callable(self.step):
+            raise ValueError(f"rule step must be callable(stats, params, lr); got {self.step!r}")
+
+
+def map_of(params: Params) -> np.ndarray:
+    """The module's map ``W_L ... W_1``, shape (B, q, p) (or (q, p) for one network)."""
+    out = params[0]
+    for W in params[1:]:
+        out = W @ out
+    return out
+
+
+def gradient_descent_step(stats: ModuleStats, params: Params, lr: np.ndarray | float) -> Params:
+    """One full-batch gradient-descent step on ``(1/2n) sum ||y - W_L ... W_1 x||^2``.
+
+    With ``E = Syx - W Sx`` (``W`` the product), the gradient of the loss with
+    respect to ``W_l`` is ``-S_l^T E P_{l-1}^T``, where ``S_l = W_L ... W_{l+1}``
+    and ``P_{l-1} = W_{l-1} ... W_1`` (empty products are identities). The
+    prefixes are built once from the right, the suffix factors ``S_l^T E``
+    once from the left, so a step costs ``O(L)`` matrix products; for L = 2 it
+    is exactly ``W1 += eta W2^T E``, ``W2 += eta E W1^T``. All layers use the
+    weights before the step (simultaneous update).
+    """
+    depth = len(params)
+    prefix = [params[0]]  # prefix[l] = W_{l+1} ... W_1 (0-based), for l < depth - 1
+    for W in params[1:-1]:
+        prefix.append(W @ prefix[-1])
+    top = prefix[-1] @ stats.Sx
+    if depth > 1:
+        top = params[-1] @ top
+    scaled = lr * (stats.Syx - top)  # eta E, (B, q, p)
+    new: list[np.ndarray] = [params[0]] * depth
+    back = scaled  # eta S_l^T E for the current layer
+    for layer in range(depth - 1, 0, -1):
+        W = params[layer]
+        new[layer] = W + back @ prefix[layer - 1].mT
+        back = W.mT @ back
+    new[0] = params[0] + back
+    return tuple(new)
+
+
+#: Full-batch gradient descent on the squared loss (the rule of THEORY.md section 3).
+GRADIENT_DESCENT = LearningRule("gradient descent", gradient_descent_step, keeps_data_span=True)
