@@ -24,8 +24,10 @@ PINNED = {
     "T1": (17, 8, None),
     "T2": (9, 8, None),
     "T3": (11, 8, (6, 20, "|a_GD - a(t)| of shallow pi3, eta=0.05", 0.0025993252069966832, 0.0026204040955400266)),
-    "T4": (10, 8, (6, 36, "block norms of trained split weights vs formulas", 7.549516567451064e-15,
-                   3.76636928619323e-11)),
+    # T4 re-pinned when the simulator moved to reduced block norms (module kinds, depth L): its
+    # deviations are float64 rounding (was split, 7.5e-15 against 3.8e-11), so the worst check moved.
+    "T4": (10, 8, (6, 36, "block norms of trained dense weights vs formulas", 4.440892098500626e-16,
+                   3.112002784791438e-12)),
     "T5": (5, 8, (6, 12, "converged dense novel error vs n2 (k1 r^2/(P + k1 r^2))^2", 1.0114573067987465e-10,
                   3.004405364961713e-09)),
     "T6": (20, 8, (6, 11, "||W_split - W_dense|| after training", 3.124103059588147e-10, 2.671130222146251e-09)),
