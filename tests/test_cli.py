@@ -15,7 +15,7 @@ from proofs.cli import main
 from proofs.spectrum import spectrum_report
 from proofs.verify import verify
 
-from .strategies import datasets
+from .strategies import datasets, examples
 
 
 def run(capsys, *argv):
@@ -47,7 +47,7 @@ def test_spectrum_json_follows_schema(capsys):
     assert sum(e["multiplicity"] for e in data["input_eigenvalues"]) == 3 + 2 * 8
 
 
-@settings(max_examples=15)
+@settings(max_examples=examples(15))
 @given(datasets(max_n1=5))
 def test_spectrum_agrees_with_independent_float64_to_1e_12(d):
     """Each reported pi is a singular value of Syx and each lambda an eigenvalue of Sx (relative 1e-12)."""

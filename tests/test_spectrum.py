@@ -16,7 +16,7 @@ from theory.architectures import ARCHITECTURES
 from theory.dataset import Dataset
 from theory.spectrum import derive_module_spectrum
 
-from .strategies import datasets
+from .strategies import datasets, examples
 
 P, n1, n2, k1, k2, r = s.P, s.n1, s.n2, s.k1, s.k2, s.r
 EPS = np.finfo(float).eps
@@ -90,7 +90,7 @@ def test_closed_form_spectrum_matches_float64_svd(d):
     np.testing.assert_allclose(eig, _expected_eigenvalues(d), rtol=0, atol=tol_x)
 
 
-@settings(max_examples=10)
+@settings(max_examples=examples(10))
 @given(datasets(max_n1=3, max_k=2))
 def test_certificate_residuals_are_below_1e_40_at_50_digits(d):
     checks = run_checks(lambda x: [*spectrum_checks(x), *eigenbasis_checks(x)], [d], 50)

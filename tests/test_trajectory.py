@@ -17,7 +17,7 @@ from proofs.cli import main
 from theory.architectures import ARCHITECTURES
 from theory.dataset import Dataset
 
-from .strategies import datasets
+from .strategies import datasets, examples
 
 #: Relative agreement required by the issue; the two computations differ only by
 #: float64 rounding in a few dozen operations (~1e-14), so 1e-9 has ample margin.
@@ -50,7 +50,7 @@ def _close(a, b, scale):
     return np.all(np.abs(np.asarray(a) - np.asarray(b)) <= REL * max(scale, 1e-300))
 
 
-@settings(max_examples=20)
+@settings(max_examples=examples(20))
 @given(datasets(max_n1=3, max_k=2), st.sampled_from(list(ARCHITECTURES)), lrs, a0s, st.integers(0, 400))
 @example(Dataset(3, 1, 0, 2, 1), "dense", 0.05, 1e-3, 100)
 @example(Dataset(2, 2, 1, 1, 0), "segregated", 0.05, 1e-3, 100)
