@@ -102,3 +102,44 @@ def test_verify_runs_the_readout_catalogue():
     rep = verify(["T1", "T9"], samples=2, simulate=False, catalogue=READOUT_CATALOGUE)
     assert rep.ok and [t.status for t in rep.theorems] == ["pass", "pass"]
     assert all("readout" in p for t in rep.theorems for p in t.certified.datasets)
+
+
+def _gd_rho(d, W1, W2, lr, steps):
+    """rho = ||W_GO|| / ||W_OO|| after every step of full-batch GD on the deep dense network (test-only loop)."""
+    from numeric.matrices import statistics
+
+    st, sl = statistics(d), d.block_slices()
+    out, maps = [], []
+    for _ in range(steps):
+        E = st.Syx - W2 @ W1 @ st.Sx
+        W1, W2 = W1 + lr * W2.T @ E, W2 + lr * E @ W1.T
+        W = W2 @ W1
+        maps.append(W)
+        out.append(np.linalg.norm(W[sl["omega_y"], sl["gamma_x"]]) / np.linalg.norm(W[sl["omega_y"], sl["omega_x"]]))
+    return np.array(out), maps
+
+
+def test_rho_stays_constant_under_gradient_descent_when_singular_values_differ():
+    """THEORY.md section 7 expects rho to vary; from spectral initialization GD keeps it at r sqrt(k1/P).
+
+    The modes s1 = 2.29 and s2 = 0.87 are learned at different times (checked), yet rho moves only by
+    float64 rounding. Negative control: from a small random initialization rho does move.
+    """
+    from numeric.matrices import mode_vectors
+
+    d = READOUT_EXAMPLES[4][1]  # A = [[1, 1], [0, 2]]: distinct irrational singular values
+    mvs = mode_vectors(d)
+    U = np.hstack([mv.U for mv in mvs])
+    V = np.hstack([mv.V for mv in mvs])
+    a0, lr, steps = 1e-3, 0.05, 400
+    W1, W2 = np.sqrt(a0) * V.T, np.sqrt(a0) * U
+    rho, maps = _gd_rho(d, W1, W2, lr, steps)
+    expected = float(d.r) * np.sqrt(d.k1 / d.P)
+    # float64 rounding of ~(n_in + n_out) terms per product over 400 steps stays below 1e-12 here.
+    assert np.max(np.abs(rho - expected)) < 1e-12, np.max(np.abs(rho - expected))
+    learned = [float(mv.U[:, 0] @ maps[35] @ mv.V[:, 0]) * mv.eigenvalue / mv.singular_value for mv in mvs[:2]]
+    assert learned[0] > 0.5 and learned[1] < 0.25, learned  # s1 past half its fixed point, s2 far from it
+    rng = np.random.default_rng(0)
+    W1r, W2r = 1e-3 * rng.standard_normal(W1.shape), 1e-3 * rng.standard_normal(W2.shape)
+    rho_random, _ = _gd_rho(d, W1r, W2r, lr, steps)
+    assert np.max(np.abs(rho_random - expected)) > 1e-3
