@@ -36,7 +36,7 @@ from numeric.digits import ARRANGEMENTS as DIGIT_ARRANGEMENTS
 from numeric.digits import DigitsResult, train_digits
 from numeric.relu import ARRANGEMENTS as RELU_ARRANGEMENTS
 from numeric.relu import FamilyResult, relu_family
-from numeric.rules import RuleInstabilityError, RuleResult, train_rule
+from numeric.hebbian import RuleInstabilityError, RuleResult, train_rule
 from proofs.records import json_float
 from theory.dataset import Dataset
 

@@ -1,11 +1,11 @@
-"""Tests of the learning rules' terms (numeric/rules.py)."""
+"""Tests of the learning-rule terms and training under them (numeric/hebbian.py)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from numeric.rules import RULES, RuleInstabilityError, check_rule, get_rule, rule_terms
+from numeric.hebbian import RULES, RuleInstabilityError, check_rule, get_rule, rule_terms
 
 #: Statistics form vs item form of the same term: float64 sums of ~20 products of O(1)
 #: numbers agree to a few ulps; 1e-12 relative leaves a margin of 1e3 over rounding.
@@ -89,3 +89,47 @@ def test_antihebbian_row_reaching_norm_one_is_reported():
     with pytest.raises(RuleInstabilityError, match="norm"):
         rule_terms(get_rule("antihebbian"), -0.1, np.eye(2)[None], np.zeros((1, 1, 2)), np.zeros((1, 1, 1)), W1,
                    np.zeros((1, 1, 1)))
+
+
+# --------------------------------------------------------------------------- training under a rule
+
+from numeric.hebbian import train_rule  # noqa: E402
+from numeric.simulate import simulate  # noqa: E402
+from theory.dataset import Dataset  # noqa: E402
+
+D = Dataset(2, 1, 1, 1, 1)
+
+
+@pytest.mark.parametrize("arch", ["dense", "split", "segregated"])
+def test_gradient_descent_rule_is_the_simulator_unchanged(arch):
+    # regression: with rule "gd" the rule driver takes exactly the simulator's random-init steps
+    hidden = 6  # at least every module's rank on D
+    ours = train_rule(D, arch, "gd", lr=0.1, steps=200, seeds=(0, 1), hidden=hidden)
+    ref = simulate(D, arch, lr=0.1, steps=200, seeds=(0, 1), init="random", hidden=hidden, every=200)
+    np.testing.assert_allclose(ours.final_map, ref.final_map, rtol=0, atol=1e-12)
+    # maps equal to 1e-12 give novel errors equal to ~1e-12 (segregated: both are rounding-level, ~1e-19)
+    np.testing.assert_allclose(ours.novel_error, ref.novel_error[:, -1], rtol=1e-9, atol=1e-12)
+
+
+def test_rule_term_changes_the_trajectory():
+    # negative control of the regression test: a non-zero rule term does move the weights
+    gd = train_rule(D, "dense", "gd", lr=0.1, steps=200, seeds=(0,), hidden=6)
+    oja = train_rule(D, "dense", "oja", 0.5, lr=0.1, steps=200, seeds=(0,), hidden=6)
+    assert np.max(np.abs(gd.final_map - oja.final_map)) > 1e-6
+
+
+def test_rule_on_a_one_layer_module_is_refused():
+    with pytest.raises(ValueError, match="rule 'oja'"):
+        train_rule(D, "shallow", "oja", 0.1, lr=0.1, steps=1)
+
+
+def test_rule_divergence_is_an_arithmetic_error():
+    with pytest.raises(ArithmeticError, match="coef = 40"):
+        train_rule(Dataset(3, 2, 1, 1, 2), "dense", "contrastive", 40.0, lr=0.05, steps=300, seeds=(0,))
+
+
+def test_rules_batched_over_seeds_equal_single_runs():
+    batch = train_rule(D, "dense", "antihebbian", -0.2, lr=0.1, steps=100, seeds=(0, 3))
+    for b, seed in enumerate((0, 3)):
+        one = train_rule(D, "dense", "antihebbian", -0.2, lr=0.1, steps=100, seeds=(seed,))
+        np.testing.assert_allclose(batch.final_map[b], one.final_map[0], rtol=0, atol=1e-14)
