@@ -438,10 +438,10 @@ class ExperimentReport:
 
     def to_text(self) -> str:
         lines = [self.description, f"{self.seeds} seed(s); mean over seeds [{LEVEL:.0%} bootstrap interval]",
-                 f"{'arrangement':<12} {'setting':<14} {'statistic':<30} {'mean':>9} {'interval':>22}"]
+                 f"{'arrangement':<12} {'setting':<20} {'statistic':<30} {'mean':>9} {'interval':>22}"]
         for r in self.rows:
             e = r.estimate
-            lines.append(f"{r.arrangement:<12} {r.setting:<14} {r.statistic:<30} {e.mean:>9.4f} "
+            lines.append(f"{r.arrangement:<12} {r.setting:<20} {r.statistic:<30} {e.mean:>9.4f} "
                          f"{f'[{e.lo:.4f}, {e.hi:.4f}]':>22}")
         lines += list(self.notes)
         lines.append(f"time: {self.seconds:.1f} s ({self.seconds_per_seed:.1f} s per seed)")
