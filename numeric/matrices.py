@@ -29,7 +29,7 @@ from theory.dataset import Dataset
 from theory.spectrum import DENSE_MODULE, Mode, derive_module_spectrum, present_modes
 
 __all__ = [
-    "Statistics", "codes", "data_matrices", "statistics", "item_basis", "ModeVectors", "mode_vectors",
+    "Statistics", "codes", "data_matrices", "item_matrices", "statistics", "item_basis", "ModeVectors", "mode_vectors",
     "module_slices", "evaluate", "architecture_modes",
 ]
 
@@ -78,7 +78,16 @@ def _readout_times(d: Dataset, B: np.ndarray, backend: str) -> np.ndarray:
 
 
 def data_matrices(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
-    """``(X, Y)`` with the items as columns (THEORY.md section 1)."""
+    """``(X, Y)`` with the training items as columns (all P items unless ``d.train`` is set)."""
+    X, Y = item_matrices(d, backend)
+    if d.train is None:
+        return X, Y
+    cols = list(d.train_items)
+    return X[:, cols], Y[:, cols]
+
+
+def item_matrices(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
+    """``(X, Y)`` of all P items in item order, training or held out (THEORY.md section 1)."""
     check_backend(backend)
     B = _cast(codes(d.n1), backend)
     eye = _cast(np.eye(d.P, dtype=np.int64), backend)
@@ -100,9 +109,9 @@ class Statistics:
 
 
 def statistics(d: Dataset, backend: str = "numpy") -> Statistics:
-    """Build ``Sx`` and ``Syx`` from the explicit data matrices."""
+    """Build ``Sx`` and ``Syx`` from the explicit data matrices: means over the training items."""
     X, Y = data_matrices(d, backend)
-    P = _scalar(d.P, backend)
+    P = _scalar(d.n_train, backend)
     return Statistics(d, X @ X.T / P, Y @ X.T / P, backend)
 
 

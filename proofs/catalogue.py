@@ -1,4 +1,4 @@
-"""The catalogue of theorems T1-T9 (THEORY.md section 5): one claim module per theorem.
+"""The catalogue of theorems T1-T11 (THEORY.md sections 5-6): one claim module per theorem.
 
 ``CATALOGUE`` is the single tuple that verification, reports and tests
 iterate. Adding a theorem is one new module in :mod:`proofs.claims` plus one
@@ -56,7 +56,7 @@ from __future__ import annotations
 
 from proofs.claims import (
     t1_spectrum, t2_eigenbasis, t3_dynamics, t4_block_norms, t5_dense_not_systematic, t6_split_same_map,
-    t7_segregation, t8_compositional_first, t9_least_squares,
+    t7_segregation, t8_compositional_first, t9_least_squares, t10_heldout, t11_fullrank,
 )
 from proofs.claims.readout import READOUT_CATALOGUE
 from proofs.theorem import Theorem
@@ -73,6 +73,8 @@ _CLAIM_MODULES = (
     t7_segregation,
     t8_compositional_first,
     t9_least_squares,
+    t10_heldout,
+    t11_fullrank,
 )
 
 CATALOGUE: tuple[Theorem, ...] = tuple(m.THEOREM for m in _CLAIM_MODULES)

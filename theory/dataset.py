@@ -20,7 +20,7 @@ import sympy as sp
 from theory.channels import SELECTION_CHANNELS
 from theory.family import Family, Parameter
 
-__all__ = ["Dataset", "MAX_N1", "MAX_K", "BLOCKS_IN", "BLOCKS_OUT", "as_exact_r", "SELECTION"]
+__all__ = ["Dataset", "MAX_N1", "MAX_K", "BLOCKS_IN", "BLOCKS_OUT", "as_exact_r", "SELECTION", "check_train"]
 
 #: Largest n1 accepted. P = 2**n1 items; at n1 = 10 and k = MAX_K the input
 #: statistics Sx are 8202 x 8202 float64 (about 540 MB), the most a 24 GiB
@@ -87,6 +87,19 @@ class Dataset:
     selection : tuple of int, optional
         The code features (0-based, distinct, increasing) that the output
         selects; defaults to the first ``n2``.
+    train : tuple of int, optional
+        The training items (claim T10): distinct item indices in
+        ``[0, P - 1]``, stored sorted; default all P items. Statistics and
+        least-squares maps are then means over these items only, and the
+        other items are held out.
+
+    Item order
+    ----------
+    Item ``i`` (``0 <= i < P``) carries the ``i``-th code of
+    ``itertools.product((-1, 1), repeat=n1)``: write i in binary with n1
+    digits, most significant first, and read 0 as -1 and 1 as +1
+    (``n1 = 3``: item 0 is (-1, -1, -1), item 1 is (-1, -1, 1), item 6 is
+    (1, 1, -1)). This is the column order of B, X and Y everywhere.
 
     Examples
     --------
@@ -101,11 +114,30 @@ class Dataset:
     k2: int
     r: Any
     selection: tuple[int, ...] | None = None
+    train: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         values = SELECTION.validate({name: getattr(self, name) for name in _FIELDS})
         for name, value in values.items():
             object.__setattr__(self, name, value)
+        if self.train is not None:
+            object.__setattr__(self, "train", check_train(self.train, 2 ** values["n1"]))
+
+    @property
+    def train_items(self) -> tuple[int, ...]:
+        """Indices of the training items (all P items unless ``train`` is set)."""
+        return tuple(range(self.P)) if self.train is None else self.train
+
+    @property
+    def heldout_items(self) -> tuple[int, ...]:
+        """Indices of the items not trained on (empty unless ``train`` is set)."""
+        kept = set(self.train_items)
+        return tuple(i for i in range(self.P) if i not in kept)
+
+    @property
+    def n_train(self) -> int:
+        """Number of training items j (the denominator of the training statistics)."""
+        return len(self.train_items)
 
     @property
     def family(self) -> Family:
@@ -152,11 +184,14 @@ class Dataset:
         return tuple(tuple(sp.Integer(int(j == i)) for j in range(self.n1)) for i in self.selection)
 
     def as_dict(self) -> dict[str, Any]:
-        """JSON-friendly parameters (r as a float and as its exact string)."""
-        return {
+        """JSON-friendly parameters (r as a float and as its exact string; ``train`` only when set)."""
+        out = {
             "n1": self.n1, "n2": self.n2, "k1": self.k1, "k2": self.k2,
             "r": float(self.r), "r_exact": str(self.r), "selection": list(self.selection),
         }
+        if self.train is not None:
+            out["train"] = list(self.train)
+        return out
 
     def is_degenerate(self) -> bool:
         """True when modes collapse: k1 = 0, k2 = 0, n2 = 0, n2 = n1 or r = 0."""
@@ -164,6 +199,24 @@ class Dataset:
 
 
 _FIELDS = ("n1", "n2", "k1", "k2", "r", "selection")
+
+
+def check_train(train: Any, P: int, *, min_size: int = 1, why: str = "") -> tuple[int, ...]:
+    """Validate training item indices: distinct integers in ``[0, P - 1]``, at least ``min_size`` of them.
+
+    Returns them sorted. ``why`` says which claim needs ``min_size`` items.
+    """
+    need = f"at least {min_size} distinct item indices in [0, {P - 1}]" + (f" ({why})" if why else "")
+    try:
+        items = list(train)
+    except TypeError:
+        raise ValueError(f"train must be {need}; got {train!r}") from None
+    if any(isinstance(i, bool) or not isinstance(i, (int, sp.Integer)) for i in items):
+        raise ValueError(f"train must be {need}; got {train!r}")
+    items = [int(i) for i in items]
+    if len(items) < min_size or any(not 0 <= i < P for i in items) or len(set(items)) != len(items):
+        raise ValueError(f"train must be {need}; got {train!r}")
+    return tuple(sorted(items))
 
 #: The parameters shared by every family built on the code matrix B and identity blocks.
 N1 = Parameter("n1", "integer", "compositional input features (P = 2**n1 items)", 1, MAX_N1,

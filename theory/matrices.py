@@ -13,7 +13,7 @@ import sympy as sp
 
 from theory.dataset import Dataset
 
-__all__ = ["exact_codes", "exact_data_matrices", "exact_statistics"]
+__all__ = ["exact_codes", "exact_data_matrices", "exact_item_matrices", "exact_statistics"]
 
 
 def exact_codes(n1: int) -> sp.Matrix:
@@ -22,7 +22,14 @@ def exact_codes(n1: int) -> sp.Matrix:
 
 
 def exact_data_matrices(d: Dataset) -> tuple[sp.Matrix, sp.Matrix]:
-    """``(X, Y)``: shapes (n1 + k1 P, P) and (n2 + k2 P, P)."""
+    """``(X, Y)`` of the training items: shapes (n1 + k1 P, j) and (n2 + k2 P, j), j = d.n_train (P by default)."""
+    X, Y = exact_item_matrices(d)
+    cols = list(d.train_items)
+    return X.extract(list(range(X.rows)), cols), Y.extract(list(range(Y.rows)), cols)
+
+
+def exact_item_matrices(d: Dataset) -> tuple[sp.Matrix, sp.Matrix]:
+    """``(X, Y)`` of all P items, training or held out: shapes (n1 + k1 P, P) and (n2 + k2 P, P)."""
     B = exact_codes(d.n1)
     eye = d.r * sp.eye(d.P)
     S = sp.Matrix(d.readout_rows()) * B if d.n2 else sp.zeros(0, d.P)  # Y_Omega = R B (R = S or A)
@@ -32,6 +39,6 @@ def exact_data_matrices(d: Dataset) -> tuple[sp.Matrix, sp.Matrix]:
 
 
 def exact_statistics(d: Dataset) -> tuple[sp.Matrix, sp.Matrix]:
-    """``(Sx, Syx) = (X X^T / P, Y X^T / P)`` in exact arithmetic."""
+    """``(Sx, Syx) = (X X^T / j, Y X^T / j)`` over the j training items (all P by default), exactly."""
     X, Y = exact_data_matrices(d)
-    return X * X.T / d.P, Y * X.T / d.P
+    return X * X.T / d.n_train, Y * X.T / d.n_train

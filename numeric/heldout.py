@@ -1,0 +1,366 @@
+"""Held-out errors (claim T10) at high precision, their certificate, and gradient descent on a subset.
+
+``heldout_errors`` evaluates the T10 formulas (``theory.heldout``) for a
+dataset with a training subset. Everything reduces to n1 x n1 matrices, so no
+dense high-precision SVD is needed: for ``c = k1 r^2 > 0`` one solve with
+``K + c I`` (``K = B_T B_T^T``) per held-out item; for c = 0 and for the
+segregated Omega module the projector ``Pi_T = F (F^T F)^-1 F^T`` onto
+span(B_T), with F a maximal independent set of training codes found by exact
+integer elimination, and ``K^+ = F (F^T K F)^-1 F^T``.
+
+``heldout_checks`` certifies them against the direct least-squares prediction
+from the explicit training data: the j x j normal equations of ``X_T`` at the
+working precision when c > 0 (``X_T^T X_T = G + c I`` is then invertible),
+and sympy's exact pseudo-inverse when c = 0. ``gd_heldout`` trains the real
+networks on the training items with ``numeric.simulate`` and measures the
+same errors, with an a-posteriori bound on the distance to the least-squares
+map (see :func:`gd_heldout`).
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import mpmath
+import numpy as np
+import sympy as sp
+
+from numeric.backends import mp_number
+from numeric.certify import Check
+from numeric.fullrank import rank_mod_p
+from numeric.matrices import codes, item_matrices, module_slices
+from numeric.simulate import simulate
+from theory.architectures import ARCHITECTURES, Module, get_architecture
+from theory.dataset import Dataset
+from theory.matrices import exact_data_matrices, exact_item_matrices
+
+__all__ = [
+    "HeldoutResult", "heldout_errors", "independent_codes", "axes_in_span", "heldout_checks",
+    "full_training_error", "training_subsets", "GDHeldout", "gd_heldout", "INIT_SCALE", "CONVERGED",
+]
+
+#: Standard deviation of each initial weight of the held-out gradient descent (small: the weights
+#: outside the training span never move, so they stay this small and perturb held-out predictions little).
+INIT_SCALE = 1e-9
+#: Bound on the distance of a trained network's held-out predictions from the least-squares ones
+#: below which a run counts as converged (far below any held-out error the claim distinguishes).
+CONVERGED = 1e-6
+
+
+@dataclass(frozen=True)
+class HeldoutResult:
+    """Held-out errors of one architecture: per held-out item and their means.
+
+    ``omega`` / ``gamma`` (len = held-out items): squared error summed over the
+    compositional / identity output units; mpf or float by backend.
+    """
+
+    dataset: Dataset
+    arch: str
+    items: tuple[int, ...]
+    omega: tuple[Any, ...]
+    gamma: tuple[Any, ...]
+
+    @property
+    def mean_omega(self) -> Any:
+        return sum(self.omega) / len(self.omega) if self.omega else 0
+
+    @property
+    def mean_gamma(self) -> Any:
+        return sum(self.gamma) / len(self.gamma) if self.gamma else 0
+
+
+def independent_codes(d: Dataset) -> tuple[int, ...]:
+    """A maximal linearly independent subset of the training items (greedy in item order, exact)."""
+    B = codes(d.n1)
+    chosen: list[int] = []
+    for i in d.train_items:
+        if rank_mod_p([B[:, k].tolist() for k in chosen + [i]], d.n1) > len(chosen):
+            chosen.append(i)
+    return tuple(chosen)
+
+
+def axes_in_span(d: Dataset) -> bool:
+    """True when every selected axis lies in the span of the training codes (exact rank test)."""
+    B = codes(d.n1)
+    T = [B[:, i].tolist() for i in d.train_items]
+    axes = [[int(k == i) for k in range(d.n1)] for i in d.selection]
+    return rank_mod_p(T + axes, d.n1) == rank_mod_p(T, d.n1)
+
+
+def _mp(A: np.ndarray) -> mpmath.matrix:
+    return mpmath.matrix([[mp_number(int(x)) for x in row] for row in np.atleast_2d(A).tolist()])
+
+
+def _numbers(backend: str) -> tuple[Any, Any]:
+    if backend not in ("numpy", "mpmath"):
+        raise ValueError(f"backend must be one of numpy, mpmath; got {backend!r}")
+    if backend == "numpy":
+        return float, lambda A: np.asarray(A, dtype=float)
+    return mp_number, _mp
+
+
+def heldout_errors(d: Dataset, arch: str, backend: str = "mpmath") -> HeldoutResult:
+    """The T10 held-out errors of ``arch`` on ``d`` (which must have ``train`` set), per held-out item.
+
+    Works at the current ``mpmath.mp.dps`` for ``backend="mpmath"``.
+    """
+    get_architecture(arch)
+    if d.train is None:
+        raise ValueError("d.train must be set (a training subset) for held-out errors")
+    if backend == "numpy":
+        return _heldout_numpy(d, arch)
+    B = codes(d.n1)
+    BT = B[:, list(d.train_items)]
+    c = mp_number(d.k1 * d.r**2)
+    g2 = mp_number(d.k2 * d.r**2)
+    K = _mp(BT @ BT.T)
+    F = _mp(B[:, list(independent_codes(d))])
+    FtF_inv = (F.T * F) ** -1
+    proj = F * FtF_inv * F.T
+    Kplus = F * (F.T * K * F) ** -1 * F.T
+    sel = list(d.selection)
+    omega, gamma = [], []
+    for u in d.heldout_items:
+        b = _mp(B[:, [u]])
+        perp = b - proj * b
+        e_seg = mpmath.fsum(perp[i] ** 2 for i in sel)
+        if c != 0:
+            z = mpmath.lu_solve(K + c * mpmath.eye(d.n1), b)
+            e_dense = c**2 * mpmath.fsum(z[i] ** 2 for i in sel)
+            w_sq = mpmath.fsum(x**2 for x in (_mp(BT.T) * z))
+        else:
+            e_dense = e_seg
+            w_sq = (b.T * Kplus * b)[0]
+        omega.append(e_seg if arch == "segregated" else e_dense)
+        gamma.append(g2 * (1 + w_sq))
+    return HeldoutResult(d, arch, d.heldout_items, tuple(omega), tuple(gamma))
+
+
+def _heldout_numpy(d: Dataset, arch: str) -> HeldoutResult:
+    with mpmath.workdps(30):
+        res = heldout_errors(d, arch, "mpmath")
+    return HeldoutResult(d, arch, res.items, tuple(float(x) for x in res.omega), tuple(float(x) for x in res.gamma))
+
+
+def _module_predictor(d: Dataset, module: Module) -> Any:
+    """``x -> Y_m X_m^+ x`` for one module, from its explicit training data (independent of the T10 formulas).
+
+    A module that sees the identity inputs with c = k1 r^2 > 0 has
+    ``X_m^T X_m = G + c I`` invertible: j x j normal equations at the working
+    precision. Otherwise (c = 0, or the segregated Omega module, which sees
+    only the codes) sympy's exact pseudo-inverse of the rational data.
+    """
+    rows, cols = module_slices(d, module)
+    if d.k1 * d.r**2 == 0 or "gamma_x" not in module.inputs:
+        X, Y = exact_data_matrices(d)
+        Wm = Y.extract(rows.tolist(), list(range(Y.cols))) * X.extract(cols.tolist(), list(range(X.cols))).pinv()
+        return lambda x: [mp_number(v) for v in Wm * sp.Matrix(x)]
+    Xn, Yn = item_matrices(d, "mpmath")
+    Xm = mpmath.matrix(Xn[np.ix_(cols, list(d.train_items))].tolist())
+    Ym = mpmath.matrix(Yn[np.ix_(rows, list(d.train_items))].tolist()) if len(rows) else None
+    Gm = Xm.T * Xm
+
+    def predict(x: list) -> list:
+        a = mpmath.lu_solve(Gm, Xm.T * mpmath.matrix([mp_number(v) for v in x]))
+        return [] if Ym is None else list(Ym * a)
+    return predict
+
+
+def _direct_errors(d: Dataset, arch: str) -> tuple[list[Any], list[Any]]:
+    """Held-out errors from the explicit training data of each module (independent route)."""
+    Xall, Yall = exact_item_matrices(d)
+    sl = d.block_slices()
+    modules = []
+    for module in get_architecture(arch).modules:
+        rows, cols = module_slices(d, module)
+        modules.append((rows, cols, _module_predictor(d, module)))
+    omega, gamma = [], []
+    for u in d.heldout_items:
+        xu, yu = Xall[:, u], Yall[:, u]
+        pred: list[Any] = [None] * d.n_out
+        for rows, cols, predict in modules:
+            for row, value in zip(rows, predict([xu[i] for i in cols])):
+                pred[row] = value
+        err = [(p - mp_number(t)) ** 2 for p, t in zip(pred, yu)]
+        omega.append(mpmath.fsum(err[sl["omega_y"]]))
+        gamma.append(mpmath.fsum(err[sl["gamma_y"]]))
+    return omega, gamma
+
+
+def training_subsets(d: Dataset) -> tuple[tuple[int, ...], ...]:
+    """Training subsets certified on ``d``: degenerate ones first, then one drawn at random.
+
+    * rank-deficient: items 0 and P - 1 (a code and its negative, rank 1);
+    * ``j = n1`` items drawn at random (spanning or not);
+    * ``j = P - 1``: all but the last item;
+    * a random size in ``[1, P - 1]``.
+    Every subset leaves at least one item out. The draws use a seed computed
+    from the dataset's parameters (``zlib.crc32``), so they are reproducible.
+    """
+    P = d.P
+    rng = np.random.default_rng(zlib.crc32(repr(sorted(d.as_dict().items())).encode()))
+    out = []
+    if P - 1 >= 2:
+        out.append((0, P - 1))
+    out.append(tuple(sorted(int(i) for i in rng.choice(P, size=min(d.n1, P - 1), replace=False))))
+    out.append(tuple(range(P - 1)))
+    out.append(tuple(sorted(int(i) for i in rng.choice(P, size=int(rng.integers(1, P)), replace=False))))
+    return tuple(dict.fromkeys(out))
+
+
+def full_training_error(d: Dataset) -> Any:
+    """Code-averaged ``c^2 ||S (K + cI)^-1 b||^2`` with every item in training (K = B B^T), at working precision."""
+    B = codes(d.n1)
+    c = mp_number(d.k1 * d.r**2)
+    K = _mp(B @ B.T)
+    total = mpmath.mpf(0)
+    for u in range(d.P):
+        z = mpmath.lu_solve(K + c * mpmath.eye(d.n1), _mp(B[:, [u]]))
+        total += c**2 * mpmath.fsum(z[i] ** 2 for i in d.selection)
+    return total / d.P
+
+
+def heldout_checks(d: Dataset, formula: Callable[[Dataset, str], HeldoutResult] = None) -> list[Check]:
+    """Relative residuals of the T10 formulas against the direct least-squares predictions, every architecture.
+
+    Also: the segregated held-out error vanishes on every held-out item exactly
+    when the selected axes lie in span(B_T) (residual 1 if not). ``formula``
+    (default :func:`heldout_errors`) is what is certified; tests pass wrong
+    ones as negative controls.
+    """
+    formula = formula or heldout_errors
+    checks = []
+    for arch in ARCHITECTURES:
+        res = formula(d, arch)
+        omega, gamma = _direct_errors(d, arch)
+        for name, values, direct in (("compositional", res.omega, omega), ("identity", res.gamma, gamma)):
+            scale = max([abs(x) for x in direct] + [mpmath.mpf(1)])
+            worst = max((abs(a - b) for a, b in zip(values, direct)), default=mpmath.mpf(0))
+            checks.append(Check(d, f"{arch} {name} held-out error: formula vs direct least squares",
+                                float(worst / scale)))
+    seg = formula(d, "segregated")
+    zero = all(abs(x) <= mpmath.mpf(10) ** (-mpmath.mp.dps // 2) for x in seg.omega)
+    checks.append(Check(d, "segregated error is 0 on every held-out item iff the selected axes lie in span(B_T)",
+                        float(zero != axes_in_span(d))))
+    return checks
+
+
+# --------------------------------------------------------------------------- gradient descent
+
+
+@dataclass(frozen=True)
+class GDHeldout:
+    """Held-out errors of a network trained by gradient descent on the training items.
+
+    ``omega``/``gamma`` as in :class:`HeldoutResult` (float64), of the trained
+    map applied to the part of each held-out input inside the training span;
+    ``omega_bound``/``gamma_bound`` bound the distance of those predictions from
+    the least-squares ones; ``off_span`` is the response ``||W (I - Pi) x_u||`` to
+    the rest, which only the never-moving initial weights produce
+    (:func:`gd_heldout`); ``steps``, ``lr`` of the run.
+    """
+
+    dataset: Dataset
+    arch: str
+    items: tuple[int, ...]
+    omega: tuple[float, ...]
+    gamma: tuple[float, ...]
+    omega_bound: tuple[float, ...]
+    gamma_bound: tuple[float, ...]
+    off_span: tuple[float, ...]
+    steps: int
+    lr: float
+    seed: int
+
+
+def _module_stats(d: Dataset, rows: np.ndarray, cols: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+    """Training ``Sx``, ``Syx`` of one module, the projector onto its input span and the least non-zero eigenvalue."""
+    X, Y = item_matrices(d)
+    X, Y = X[np.ix_(cols, list(d.train_items))], Y[np.ix_(rows, list(d.train_items))]
+    j = d.n_train
+    Sx, Syx = X @ X.T / j, Y @ X.T / j
+    w, V = np.linalg.eigh(Sx)
+    rank = np.linalg.matrix_rank(X)  # integer-like data: rank unambiguous at float64
+    keep = V[:, len(w) - rank:]
+    lam = float(w[len(w) - rank]) if rank else math.inf
+    return Sx, Syx, keep @ keep.T, lam
+
+
+def _schedule(d: Dataset, arch: str) -> tuple[float, int]:
+    """Learning rate and steps: half the curvature bound at the least-squares map, and enough steps to converge.
+
+    For a deep module at a balanced minimum, the Hessian is bounded by
+    ``2 sigma_max(W*) lambda_max(Sx)`` (both layers have squared singular values
+    sigma(W*)), so ``eta = 1 / (2 max(sigma_max(W*), 1) lambda_max)`` keeps every
+    step well below ``2 / h``; shallow: ``eta = 1 / (2 lambda_max)``. Steps: from an
+    initial scale s a deep mode with singular value sigma needs about
+    ``(ln(1/s^2) + ln(1/CONVERGED)) / (eta sigma lambda_min)`` steps; shallow
+    ``ln(1/CONVERGED) / (eta lambda_min)``; doubled for safety (the convergence
+    check then decides).
+    """
+    lrs, steps = [], []
+    for module in get_architecture(arch).modules:
+        rows, cols = module_slices(d, module)
+        Sx, Syx, proj, lam_min = _module_stats(d, rows, cols)
+        lam_max = float(np.linalg.eigvalsh(Sx)[-1]) if Sx.size else 1.0
+        Wstar = Syx @ np.linalg.pinv(Sx) if Syx.size else np.zeros((0, 0))
+        sv = np.linalg.svd(Wstar, compute_uv=False) if Wstar.size else np.zeros(0)
+        sv = sv[sv > 1e-9]
+        if module.deep:
+            eta = 1 / (2 * max(float(sv.max()) if sv.size else 1.0, 1.0) * lam_max)
+            rate = eta * (float(sv.min()) if sv.size else 1.0) * lam_min
+            need = (math.log(1 / INIT_SCALE**2) + math.log(1 / CONVERGED)) / rate
+        else:
+            eta = 1 / (2 * lam_max)
+            need = math.log(1 / CONVERGED) / (eta * lam_min)
+        lrs.append(eta)
+        steps.append(need)
+    lr = min(lrs)
+    return lr, int(math.ceil(2 * max(steps) * max(lrs) / lr))
+
+
+def gd_heldout(d: Dataset, arch: str, *, seed: int = 0, max_steps: int = 200_000) -> GDHeldout:
+    """Train ``arch`` on the training items of ``d`` from a small random initialization; held-out errors.
+
+    The converged map is the least-squares map on the span of each module's
+    training inputs (T9 on the subset); the initial weights outside that span
+    never move, and ``W* (I - Pi) = 0``, so the prediction is split into
+    ``W Pi x`` (compared with the theory) and ``W (I - Pi) x`` (reported as
+    ``off_span``, of the order of the initial scale). For a module with
+    training statistics ``Sx, Syx``, trained map W and ``E = Syx - W Sx``, the
+    least-squares map satisfies ``W* Sx = Syx``, so ``(W - W*) Sx = -E`` and
+    ``D = ||(W - W*) Pi x|| <= ||E||_2 ||Pi x|| / lambda_min`` (lambda_min the
+    least non-zero eigenvalue of Sx). An error e = ||y - W Pi x||^2 over a
+    block then differs from the theory's e* by at most ``2 sqrt(e*) D + D^2``.
+    """
+    lr, steps = _schedule(d, arch)
+    steps = min(steps, max_steps)
+    res = simulate(d, arch, lr=lr, steps=steps, seeds=(seed,), init="random",
+                   init_scale=INIT_SCALE, every=max(steps, 1))
+    W = res.final_map[0]
+    X, Y = item_matrices(d)
+    sl = d.block_slices()
+    held = list(d.heldout_items)
+    pred = np.zeros((d.n_out, len(held)))
+    dist = {b: np.zeros(len(held)) for b in ("omega_y", "gamma_y")}
+    off = np.zeros(len(held))
+    for module in get_architecture(arch).modules:
+        rows, cols = module_slices(d, module)
+        Sx, Syx, proj, lam = _module_stats(d, rows, cols)
+        Wm = W[np.ix_(rows, cols)]
+        e_norm = float(np.linalg.norm(Syx - Wm @ Sx, 2)) if Syx.size else 0.0
+        x_span = proj @ X[np.ix_(cols, held)]
+        pred[rows] = Wm @ x_span  # the trained map on the training span; W* vanishes off it
+        off = np.maximum(off, np.linalg.norm(Wm @ (X[np.ix_(cols, held)] - x_span), axis=0))
+        D = e_norm * np.linalg.norm(x_span, axis=0) / lam
+        for b in module.outputs:
+            dist[b] = np.maximum(dist[b], D)
+    err = (pred - Y[:, held]) ** 2
+    omega = tuple(float(v) for v in err[sl["omega_y"]].sum(axis=0))
+    gamma = tuple(float(v) for v in err[sl["gamma_y"]].sum(axis=0))
+    return GDHeldout(d, arch, d.heldout_items, omega, gamma, tuple(dist["omega_y"]), tuple(dist["gamma_y"]),
+                     tuple(float(x) for x in off), steps, lr, seed)

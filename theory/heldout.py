@@ -1,0 +1,203 @@
+"""Held-out items (claim T10): what each architecture predicts for items it never trained on.
+
+Train on the items T (``|T| = j``), hold out the others. ``B_T`` (n1 x j) holds
+the training codes, ``G = B_T^T B_T``, ``K = B_T B_T^T`` and ``c = k1 r^2``.
+Every architecture converges to the least-squares map of its own training
+inputs and outputs (T9 on the subset), so its held-out predictions follow
+from linear algebra alone:
+
+1. *Orthogonal identity parts.* ``x_u = [b_u; r e_u; ...]`` and the training
+   inputs ``X_T = [B_T; r E_T; ...]`` (k1 copies, ``E_T`` the columns e_t,
+   t in T) give ``X_T^T x_u = B_T^T b_u + k1 r^2 E_T^T e_u = B_T^T b_u``
+   because ``E_T^T e_u = 0`` for u not in T.
+2. For c > 0, ``X_T^T X_T = G + c I_j`` is invertible, so
+   ``X_T^+ x_u = (G + c I)^-1 B_T^T b_u``.
+3. *Push-through.* ``(K + c I) B_T = B_T (G + c I)``, hence
+   ``B_T (G + c I)^-1 = (K + c I)^-1 B_T`` and the compositional prediction
+   ``S B_T X_T^+ x_u = S M b_u`` with ``M = K (K + c I)^-1``.
+4. ``I - M = c (K + c I)^-1``, so the compositional held-out error of the
+   dense (and split) network is ``e_O(u) = c^2 ||S (K + c I)^-1 b_u||^2``; the
+   identity outputs predict only training items, so
+   ``e_G(u) = k2 r^2 (1 + ||(G + c I)^-1 B_T^T b_u||^2)``.
+5. K is symmetric positive semi-definite, ``K = sum_i mu_i q_i q_i^T``, and
+   every matrix above is a function of K: M acts as ``mu / (mu + c)`` and
+   ``I - M`` as ``c / (mu + c)`` on ``q_i``. As c -> 0 these tend to 1 and 0
+   for mu > 0 and to 0 and 1 for mu = 0: M tends to the projector ``Pi_T``
+   onto span(B_T), and ``e_O`` to ``||S (I - Pi_T) b_u||^2``.
+6. *Segregated.* The Omega module sees only ``b``: its map is
+   ``S B_T B_T^+ = S Pi_T`` and ``e_O(u) = ||S (I - Pi_T) b_u||^2``, the
+   c -> 0 limit of item 5. Summed over all P items (the training ones
+   contribute 0) this is ``tr(S (I - Pi_T) B B^T (I - Pi_T) S^T) =
+   P ||S (I - Pi_T)||^2 = P sum_i dist(e_i, span B_T)^2`` over the selected
+   axes e_i, using ``B B^T = P I`` and ``(I - Pi_T)^2 = I - Pi_T``: the
+   held-out error vanishes for every u iff every selected axis lies in
+   span(B_T) (for n2 = n1: iff the training codes span R^n1).
+7. *All items in training.* ``K = P I``: ``e_O(b) = (c / (P + c))^2 ||S b||^2``
+   and ``||S b||^2 = n2`` for every code, which is T5's novel-combination
+   error ``n2 (k1 r^2 / (P + k1 r^2))^2``.
+
+:func:`derive_heldout` carries out items 3-7 in sympy (matrix symbols of
+symbolic shape for the identities, the eigenvalue mu for the functional
+calculus) and returns the results for :mod:`proofs` to compare;
+:func:`exact_heldout_errors` evaluates the formulas exactly on a concrete
+training subset (small n1; sympy rationals and surds).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from theory import symbols as s
+from theory.dataset import Dataset
+from theory.derivation import Derivation
+from theory.matrices import exact_codes
+
+__all__ = ["c_sym", "mu", "HeldoutDerivation", "derive_heldout", "HeldoutErrors", "exact_heldout_errors"]
+
+#: ``c = k1 r^2`` (>= 0) and an eigenvalue ``mu >= 0`` of ``K = B_T B_T^T``.
+c_sym = sp.Symbol("c", nonnegative=True)
+mu = sp.Symbol("mu", nonnegative=True)
+_n, _j = sp.Symbol("n1", integer=True, positive=True), sp.Symbol("j", integer=True, positive=True)
+
+
+@dataclass(frozen=True)
+class HeldoutDerivation:
+    """Results of the symbolic argument of the module docstring (items 3-7).
+
+    ``push_through`` is ``(K + cI) B_T - B_T (G + cI)`` after expansion (must
+    be the zero matrix); ``gain`` and ``residual`` are the actions of M and
+    I - M on an eigenvector of K; ``limits`` maps ``"gain, mu > 0"`` etc. to
+    the c -> 0 limits; ``segregated_total`` is the sum over all items of the
+    segregated error, reduced; ``full_training_error`` the code-averaged
+    compositional error with K = P I, in the dataset symbols.
+    """
+
+    push_through: sp.MatrixExpr
+    gain: sp.Expr
+    residual: sp.Expr
+    residual_identity: sp.Expr
+    limits: dict[str, sp.Expr]
+    segregated_total: sp.Expr
+    segregated_target: sp.Expr
+    full_training_error: sp.Expr
+    derivation: Derivation
+
+
+def _push_through() -> sp.MatrixExpr:
+    B = sp.MatrixSymbol("B_T", _n, _j)
+    lhs = (B * B.T + c_sym * sp.Identity(_n)) * B
+    rhs = B * (B.T * B + c_sym * sp.Identity(_j))
+    return sp.expand(lhs - rhs)
+
+
+def _collapse_idempotent(expr: sp.Expr, Q: sp.MatrixSymbol) -> sp.Expr:
+    """Replace ``Q Q`` by ``Q`` inside every matrix product (Q is idempotent)."""
+    def collapse(m: sp.MatMul) -> sp.Expr:
+        args: list = []
+        for a in m.args:
+            if not (a == Q and args and args[-1] == Q):
+                args.append(a)
+        return sp.MatMul(*args)
+    return expr.replace(lambda x: isinstance(x, sp.MatMul), collapse)
+
+
+def _segregated_total() -> tuple[sp.Expr, sp.Expr]:
+    """``sum_b ||S (I - Pi) b||^2 = tr(S (I - Pi) B B^T (I - Pi)^T S^T)`` with B B^T = P I, reduced.
+
+    ``Qperp = I - Pi_T`` is symmetric (``Qperp^T -> Qperp``) and idempotent
+    (``Qperp Qperp -> Qperp``). Returns the reduced sum and ``P tr(S Qperp S^T)``.
+    """
+    S = sp.MatrixSymbol("S", s.n2, _n)
+    Q = sp.MatrixSymbol("Qperp", _n, _n)
+    total = sp.Trace(S * Q * (s.P * sp.Identity(_n)) * Q.T * S.T).doit()
+    reduced = _collapse_idempotent(total.subs(Q.T, Q), Q)
+    return reduced, s.P * sp.Trace(S * Q * S.T)
+
+
+def derive_heldout() -> HeldoutDerivation:
+    """Carry out the held-out argument (module docstring, items 3-7) in sympy."""
+    push = _push_through()
+    gain = mu / (mu + c_sym)  # M = K (K + cI)^-1 on an eigenvector of K
+    residual = sp.simplify(1 - gain)
+    identity = sp.simplify(residual - c_sym / (mu + c_sym))
+    mu_pos = sp.Symbol("mu", positive=True)
+    limits = {
+        "gain, mu > 0": sp.limit(gain.subs(mu, mu_pos), c_sym, 0, "+"),
+        "gain, mu = 0": sp.limit(gain.subs(mu, 0), c_sym, 0, "+"),
+        "error factor, mu > 0": sp.limit((residual**2).subs(mu, mu_pos), c_sym, 0, "+"),
+        "error factor, mu = 0": sp.limit((residual**2).subs(mu, 0), c_sym, 0, "+"),
+    }
+    seg_total, seg_target = _segregated_total()
+    # All items in training: K = B B^T = P I, so every eigenvalue is P; the mean of ||S b||^2 over codes is
+    # tr(S B B^T S^T) / P = tr(S S^T) = n2.
+    mean_sq = sp.Trace(sp.Identity(s.n2)).doit()
+    full = (residual**2).subs(mu, s.P) * mean_sq
+    full = sp.simplify(full.subs(c_sym, s.k1 * s.r**2))
+    d = (Derivation("Held-out items: least squares on a training subset")
+         .then("Identity parts of a held-out item are orthogonal to the training ones: X_T^T x_u = B_T^T b_u")
+         .then("Push-through (K + cI) B_T - B_T (G + cI), expanded", push)
+         .then("On an eigenvector of K (eigenvalue mu) M = K (K + cI)^-1 acts as", gain)
+         .then("and I - M as", residual)
+         .then("so e_O(u) = c^2 ||S (K + cI)^-1 b_u||^2; limits as c -> 0", sp.Tuple(*limits.values()))
+         .then("M -> Pi_T (projector onto span B_T) and e_O -> ||S (I - Pi_T) b_u||^2, the segregated error")
+         .then("Segregated error summed over all items, with B B^T = P I and (I - Pi_T)^2 = I - Pi_T", seg_total)
+         .then("All items in training (K = P I): code-averaged compositional error", full))
+    return HeldoutDerivation(push, gain, residual, identity, limits, seg_total, seg_target, full, d)
+
+
+@dataclass(frozen=True)
+class HeldoutErrors:
+    """Exact held-out errors of one architecture family on one training subset.
+
+    ``items`` are the held-out item indices; ``omega[i]`` / ``gamma[i]`` the
+    squared errors summed over the compositional / identity output units for
+    ``items[i]``, as sympy numbers.
+    """
+
+    items: tuple[int, ...]
+    omega: tuple[sp.Expr, ...]
+    gamma: tuple[sp.Expr, ...]
+
+
+def _training_codes(d: Dataset) -> tuple[sp.Matrix, sp.Matrix]:
+    B = exact_codes(d.n1)
+    return B, B.extract(list(range(d.n1)), list(d.train_items))
+
+
+def _selection(d: Dataset) -> sp.Matrix:
+    return sp.Matrix(d.n2, d.n1, lambda i, k: int(k == d.selection[i]))
+
+
+def exact_heldout_errors(d: Dataset, arch: str) -> HeldoutErrors:
+    """Held-out errors of ``arch`` on ``d`` (``d.train`` set) from the formulas of T10, exactly.
+
+    ``dense``, ``shallow`` and ``split`` share the converged map (items 2-4;
+    for c = 0 their map is ``Y_T X_T^+`` with ``X_T^+ x_u = B_T^+ b_u``);
+    ``segregated`` uses item 6 for the compositional outputs and the shared
+    formula for the identity outputs (its Gamma module sees all of x).
+    """
+    if arch not in ("dense", "shallow", "split", "segregated"):
+        raise ValueError(f"arch must be one of dense, shallow, split, segregated; got {arch!r}")
+    B, BT = _training_codes(d)
+    S = _selection(d)
+    c = d.k1 * d.r**2
+    g2 = d.k2 * d.r**2
+    pinv = BT.pinv()
+    proj = BT * pinv
+    omega, gamma = [], []
+    for u in d.heldout_items:
+        b = B[:, u]
+        if c != 0:
+            z = (BT * BT.T + c * sp.eye(d.n1)).LUsolve(b)
+            w = BT.T * z  # (G + cI)^-1 B_T^T b_u by push-through
+            e_dense = c**2 * (S * z).dot(S * z)
+        else:
+            w = pinv * b
+            e_dense = ((S * (b - proj * b)).T * (S * (b - proj * b)))[0] if d.n2 else sp.Integer(0)
+        seg = S * (b - proj * b)
+        e_omega = (seg.T * seg)[0] if (arch == "segregated" and d.n2) else e_dense
+        omega.append(sp.simplify(e_omega))
+        gamma.append(sp.simplify(g2 * (1 + w.dot(w))))
+    return HeldoutErrors(d.heldout_items, tuple(omega), tuple(gamma))
