@@ -1,12 +1,10 @@
 """Held-out errors (claim T10) at high precision, their certificate, and gradient descent on a subset.
 
-``heldout_errors`` evaluates the T10 formulas (``theory.heldout``) for a
-dataset with a training subset. Everything reduces to n1 x n1 matrices, so no
-dense high-precision SVD is needed: for ``c = k1 r^2 > 0`` one solve with
-``K + c I`` (``K = B_T B_T^T``) per held-out item; for c = 0 and for the
-segregated Omega module the projector ``Pi_T = F (F^T F)^-1 F^T`` onto
-span(B_T), with F a maximal independent set of training codes found by exact
-integer elimination, and ``K^+ = F (F^T K F)^-1 F^T``.
+``heldout_errors`` evaluates the T10 formulas for a dataset with a training
+subset: :mod:`theory.heldout` reduces them to n1 x n1 matrices (one solve
+with ``K + c I``, ``K = B_T B_T^T``, per held-out item, or the projector onto
+span(B_T)) in exact arithmetic, so no dense high-precision SVD is needed, and
+this module converts the exact values to the working precision.
 
 ``heldout_checks`` certifies them against the direct least-squares prediction
 from the explicit training data: the j x j normal equations of ``X_T`` at the
@@ -20,7 +18,6 @@ map (see :func:`gd_heldout`).
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -35,11 +32,11 @@ from numeric.matrices import codes, item_matrices, module_slices
 from numeric.simulate import simulate
 from theory.architectures import ARCHITECTURES, Module, get_architecture
 from theory.dataset import Dataset
+from theory.heldout import exact_heldout_errors
 from theory.matrices import exact_data_matrices, exact_item_matrices
 
 __all__ = [
-    "HeldoutResult", "heldout_errors", "independent_codes", "axes_in_span", "heldout_checks",
-    "full_training_error", "training_subsets", "GDHeldout", "gd_heldout", "INIT_SCALE", "CONVERGED",
+    "HeldoutResult", "heldout_errors", "axes_in_span", "heldout_checks", "GDHeldout", "gd_heldout", "INIT_SCALE", "CONVERGED",
 ]
 
 #: Standard deviation of each initial weight of the held-out gradient descent (small: the weights
@@ -73,16 +70,6 @@ class HeldoutResult:
         return sum(self.gamma) / len(self.gamma) if self.gamma else 0
 
 
-def independent_codes(d: Dataset) -> tuple[int, ...]:
-    """A maximal linearly independent subset of the training items (greedy in item order, exact)."""
-    B = codes(d.n1)
-    chosen: list[int] = []
-    for i in d.train_items:
-        if rank_mod_p([B[:, k].tolist() for k in chosen + [i]], d.n1) > len(chosen):
-            chosen.append(i)
-    return tuple(chosen)
-
-
 def axes_in_span(d: Dataset) -> bool:
     """True when every selected axis lies in the span of the training codes (exact rank test)."""
     B = codes(d.n1)
@@ -91,59 +78,22 @@ def axes_in_span(d: Dataset) -> bool:
     return rank_mod_p(T + axes, d.n1) == rank_mod_p(T, d.n1)
 
 
-def _mp(A: np.ndarray) -> mpmath.matrix:
-    return mpmath.matrix([[mp_number(int(x)) for x in row] for row in np.atleast_2d(A).tolist()])
-
-
-def _numbers(backend: str) -> tuple[Any, Any]:
-    if backend not in ("numpy", "mpmath"):
-        raise ValueError(f"backend must be one of numpy, mpmath; got {backend!r}")
-    if backend == "numpy":
-        return float, lambda A: np.asarray(A, dtype=float)
-    return mp_number, _mp
-
-
 def heldout_errors(d: Dataset, arch: str, backend: str = "mpmath") -> HeldoutResult:
-    """The T10 held-out errors of ``arch`` on ``d`` (which must have ``train`` set), per held-out item.
+    """The T10 held-out errors of ``arch`` on ``d`` (``d.train`` set), per held-out item.
 
-    Works at the current ``mpmath.mp.dps`` for ``backend="mpmath"``.
+    The formulas are evaluated exactly by :func:`theory.heldout.exact_heldout_errors`
+    (n1 x n1 rational or surd arithmetic, no SVD) and converted to mpf at the
+    current ``mpmath.mp.dps`` (``backend="mpmath"``) or to float64.
     """
     get_architecture(arch)
+    if backend not in ("numpy", "mpmath"):
+        raise ValueError(f"backend must be one of numpy, mpmath; got {backend!r}")
     if d.train is None:
-        raise ValueError("d.train must be set (a training subset) for held-out errors")
-    if backend == "numpy":
-        return _heldout_numpy(d, arch)
-    B = codes(d.n1)
-    BT = B[:, list(d.train_items)]
-    c = mp_number(d.k1 * d.r**2)
-    g2 = mp_number(d.k2 * d.r**2)
-    K = _mp(BT @ BT.T)
-    F = _mp(B[:, list(independent_codes(d))])
-    FtF_inv = (F.T * F) ** -1
-    proj = F * FtF_inv * F.T
-    Kplus = F * (F.T * K * F) ** -1 * F.T
-    sel = list(d.selection)
-    omega, gamma = [], []
-    for u in d.heldout_items:
-        b = _mp(B[:, [u]])
-        perp = b - proj * b
-        e_seg = mpmath.fsum(perp[i] ** 2 for i in sel)
-        if c != 0:
-            z = mpmath.lu_solve(K + c * mpmath.eye(d.n1), b)
-            e_dense = c**2 * mpmath.fsum(z[i] ** 2 for i in sel)
-            w_sq = mpmath.fsum(x**2 for x in (_mp(BT.T) * z))
-        else:
-            e_dense = e_seg
-            w_sq = (b.T * Kplus * b)[0]
-        omega.append(e_seg if arch == "segregated" else e_dense)
-        gamma.append(g2 * (1 + w_sq))
-    return HeldoutResult(d, arch, d.heldout_items, tuple(omega), tuple(gamma))
-
-
-def _heldout_numpy(d: Dataset, arch: str) -> HeldoutResult:
-    with mpmath.workdps(30):
-        res = heldout_errors(d, arch, "mpmath")
-    return HeldoutResult(d, arch, res.items, tuple(float(x) for x in res.omega), tuple(float(x) for x in res.gamma))
+        raise ValueError("train must be set on the dataset (a training subset) for held-out errors")
+    exact = exact_heldout_errors(d, arch)
+    cast = float if backend == "numpy" else mp_number
+    return HeldoutResult(d, arch, exact.items, tuple(cast(x) for x in exact.omega),
+                         tuple(cast(x) for x in exact.gamma))
 
 
 def _module_predictor(d: Dataset, module: Module) -> Any:
@@ -155,7 +105,7 @@ def _module_predictor(d: Dataset, module: Module) -> Any:
     only the codes) sympy's exact pseudo-inverse of the rational data.
     """
     rows, cols = module_slices(d, module)
-    if d.k1 * d.r**2 == 0 or "gamma_x" not in module.inputs:
+    if d.k1 == 0 or d.r == 0 or "gamma_x" not in module.inputs:
         X, Y = exact_data_matrices(d)
         Wm = Y.extract(rows.tolist(), list(range(Y.cols))) * X.extract(cols.tolist(), list(range(X.cols))).pinv()
         return lambda x: [mp_number(v) for v in Wm * sp.Matrix(x)]
@@ -191,46 +141,11 @@ def _direct_errors(d: Dataset, arch: str) -> tuple[list[Any], list[Any]]:
     return omega, gamma
 
 
-def training_subsets(d: Dataset) -> tuple[tuple[int, ...], ...]:
-    """Training subsets certified on ``d``: degenerate ones first, then one drawn at random.
-
-    * rank-deficient: items 0 and P - 1 (a code and its negative, rank 1);
-    * ``j = n1`` items drawn at random (spanning or not);
-    * ``j = P - 1``: all but the last item;
-    * a random size in ``[1, P - 1]``.
-    Every subset leaves at least one item out. The draws use a seed computed
-    from the dataset's parameters (``zlib.crc32``), so they are reproducible.
-    """
-    P = d.P
-    rng = np.random.default_rng(zlib.crc32(repr(sorted(d.as_dict().items())).encode()))
-    out = []
-    if P - 1 >= 2:
-        out.append((0, P - 1))
-    out.append(tuple(sorted(int(i) for i in rng.choice(P, size=min(d.n1, P - 1), replace=False))))
-    out.append(tuple(range(P - 1)))
-    out.append(tuple(sorted(int(i) for i in rng.choice(P, size=int(rng.integers(1, P)), replace=False))))
-    return tuple(dict.fromkeys(out))
-
-
-def full_training_error(d: Dataset) -> Any:
-    """Code-averaged ``c^2 ||S (K + cI)^-1 b||^2`` with every item in training (K = B B^T), at working precision."""
-    B = codes(d.n1)
-    c = mp_number(d.k1 * d.r**2)
-    K = _mp(B @ B.T)
-    total = mpmath.mpf(0)
-    for u in range(d.P):
-        z = mpmath.lu_solve(K + c * mpmath.eye(d.n1), _mp(B[:, [u]]))
-        total += c**2 * mpmath.fsum(z[i] ** 2 for i in d.selection)
-    return total / d.P
-
-
 def heldout_checks(d: Dataset, formula: Callable[[Dataset, str], HeldoutResult] = None) -> list[Check]:
     """Relative residuals of the T10 formulas against the direct least-squares predictions, every architecture.
 
-    Also: the segregated held-out error vanishes on every held-out item exactly
-    when the selected axes lie in span(B_T) (residual 1 if not). ``formula``
-    (default :func:`heldout_errors`) is what is certified; tests pass wrong
-    ones as negative controls.
+    ``formula`` (default :func:`heldout_errors`) is what is certified; tests
+    pass wrong ones as negative controls.
     """
     formula = formula or heldout_errors
     checks = []
@@ -242,10 +157,6 @@ def heldout_checks(d: Dataset, formula: Callable[[Dataset, str], HeldoutResult] 
             worst = max((abs(a - b) for a, b in zip(values, direct)), default=mpmath.mpf(0))
             checks.append(Check(d, f"{arch} {name} held-out error: formula vs direct least squares",
                                 float(worst / scale)))
-    seg = formula(d, "segregated")
-    zero = all(abs(x) <= mpmath.mpf(10) ** (-mpmath.mp.dps // 2) for x in seg.omega)
-    checks.append(Check(d, "segregated error is 0 on every held-out item iff the selected axes lie in span(B_T)",
-                        float(zero != axes_in_span(d))))
     return checks
 
 

@@ -9,13 +9,13 @@ import mpmath
 import pytest
 import sympy as sp
 
-from numeric.heldout import CONVERGED, gd_heldout, heldout_checks, heldout_errors, training_subsets
+from numeric.heldout import CONVERGED, gd_heldout, heldout_checks, heldout_errors
 from proofs.claims import t5_dense_not_systematic as t5
 from proofs.claims import t10_heldout, t11_fullrank
 from theory import symbols as s
 from theory.architectures import ARCHITECTURES
 from theory.dataset import Dataset
-from theory.heldout import derive_heldout, exact_heldout_errors
+from theory.heldout import derive_heldout, exact_full_training_error, exact_heldout_errors, training_subsets
 
 #: Certificates at 50 digits leave residuals of 1e-50; a wrong formula leaves O(1) (see numeric.certify).
 RESIDUAL_50 = 1e-40
@@ -24,6 +24,12 @@ RESIDUAL_50 = 1e-40
 def test_full_training_heldout_error_equals_t5_novel_error_symbolically():
     h = derive_heldout()
     assert sp.simplify(h.full_training_error - t5.STATED["novel error"]) == 0, h.full_training_error
+
+
+@pytest.mark.parametrize("d", [Dataset(3, 2, 1, 1, 2), Dataset(2, 1, 3, 0, "sqrt(2)"), Dataset(3, 3, 2, 1, "3/7")])
+def test_full_training_error_from_the_actual_codes_equals_t5_exactly(d):
+    stated = t5.STATED["novel error"].subs(d.substitution())
+    assert sp.simplify(exact_full_training_error(d) - stated) == 0
 
 
 def test_push_through_identity_holds_for_matrix_symbols_of_any_shape():

@@ -45,16 +45,22 @@ training subset (small n1; sympy rationals and surds).
 
 from __future__ import annotations
 
+import random
+import zlib
 from dataclasses import dataclass
 
 import sympy as sp
 
+from theory.architectures import get_architecture
 from theory import symbols as s
 from theory.dataset import Dataset
 from theory.derivation import Derivation
 from theory.matrices import exact_codes
 
-__all__ = ["c_sym", "mu", "HeldoutDerivation", "derive_heldout", "HeldoutErrors", "exact_heldout_errors"]
+__all__ = [
+    "c_sym", "mu", "HeldoutDerivation", "derive_heldout", "HeldoutErrors", "exact_heldout_errors",
+    "exact_full_training_error", "training_subsets",
+]
 
 #: ``c = k1 r^2`` (>= 0) and an eigenvalue ``mu >= 0`` of ``K = B_T B_T^T``.
 c_sym = sp.Symbol("c", nonnegative=True)
@@ -173,17 +179,18 @@ def _selection(d: Dataset) -> sp.Matrix:
 def exact_heldout_errors(d: Dataset, arch: str) -> HeldoutErrors:
     """Held-out errors of ``arch`` on ``d`` (``d.train`` set) from the formulas of T10, exactly.
 
-    ``dense``, ``shallow`` and ``split`` share the converged map (items 2-4;
-    for c = 0 their map is ``Y_T X_T^+`` with ``X_T^+ x_u = B_T^+ b_u``);
-    ``segregated`` uses item 6 for the compositional outputs and the shared
-    formula for the identity outputs (its Gamma module sees all of x).
+    Each output block takes the formula of the module that produces it: a
+    module that sees the identity inputs with ``c = k1 r^2 > 0`` has the
+    least-squares prediction of items 2-4 (dense, shallow, split, and the
+    segregated Gamma module); a module that sees only the codes, or any
+    module when c = 0, predicts ``S Pi_T b_u`` for the compositional outputs
+    (item 6) and ``r E_T B_T^+ b_u`` for the identity outputs.
     """
-    if arch not in ("dense", "shallow", "split", "segregated"):
-        raise ValueError(f"arch must be one of dense, shallow, split, segregated; got {arch!r}")
+    modules = get_architecture(arch).modules
+    sees_identity = {b: "gamma_x" in m.inputs for m in modules for b in m.outputs}
     B, BT = _training_codes(d)
     S = _selection(d)
     c = d.k1 * d.r**2
-    g2 = d.k2 * d.r**2
     pinv = BT.pinv()
     proj = BT * pinv
     omega, gamma = [], []
@@ -191,13 +198,43 @@ def exact_heldout_errors(d: Dataset, arch: str) -> HeldoutErrors:
         b = B[:, u]
         if c != 0:
             z = (BT * BT.T + c * sp.eye(d.n1)).LUsolve(b)
-            w = BT.T * z  # (G + cI)^-1 B_T^T b_u by push-through
-            e_dense = c**2 * (S * z).dot(S * z)
-        else:
-            w = pinv * b
-            e_dense = ((S * (b - proj * b)).T * (S * (b - proj * b)))[0] if d.n2 else sp.Integer(0)
+            w_reg = BT.T * z  # (G + cI)^-1 B_T^T b_u by push-through
+        w = w_reg if c != 0 and sees_identity["gamma_y"] else pinv * b
         seg = S * (b - proj * b)
-        e_omega = (seg.T * seg)[0] if (arch == "segregated" and d.n2) else e_dense
+        e_omega = c**2 * (S * z).dot(S * z) if c != 0 and sees_identity["omega_y"] else seg.dot(seg)
         omega.append(sp.simplify(e_omega))
-        gamma.append(sp.simplify(g2 * (1 + w.dot(w))))
+        gamma.append(sp.simplify(d.k2 * d.r**2 * (1 + w.dot(w))))
     return HeldoutErrors(d.heldout_items, tuple(omega), tuple(gamma))
+
+
+def exact_full_training_error(d: Dataset) -> sp.Expr:
+    """Mean over all P codes of ``c^2 ||S (K + cI)^-1 b||^2`` with every item in training (K = B B^T built from the codes)."""
+    B = exact_codes(d.n1)
+    S = _selection(d)
+    c = d.k1 * d.r**2
+    if c == 0:
+        return sp.Integer(0)
+    A = B * B.T + c * sp.eye(d.n1)
+    total = sum((S * A.LUsolve(B[:, u])).dot(S * A.LUsolve(B[:, u])) for u in range(d.P))
+    return sp.simplify(c**2 * total / d.P)
+
+
+def training_subsets(d: Dataset) -> tuple[tuple[int, ...], ...]:
+    """Training subsets a certificate uses on ``d``: degenerate ones first, then random ones.
+
+    * rank-deficient: items 0 and P - 1 (a code and its negative, rank 1);
+    * ``j = n1`` items drawn at random (spanning or not);
+    * ``j = P - 1``: all but the last item;
+    * a random size in ``[1, P - 1]``.
+    Every subset leaves at least one item out. Draws use ``random.Random``
+    seeded by ``zlib.crc32`` of the dataset's parameters, so they are reproducible.
+    """
+    P = d.P
+    rng = random.Random(zlib.crc32(repr(sorted(d.as_dict().items())).encode()))
+    out = []
+    if P - 1 >= 2:
+        out.append((0, P - 1))
+    out.append(tuple(sorted(rng.sample(range(P), min(d.n1, P - 1)))))
+    out.append(tuple(range(P - 1)))
+    out.append(tuple(sorted(rng.sample(range(P), rng.randint(1, P - 1)))))
+    return tuple(dict.fromkeys(out))

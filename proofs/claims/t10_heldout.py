@@ -9,7 +9,8 @@ import mpmath
 import sympy as sp
 
 from numeric.certify import Check
-from numeric.heldout import CONVERGED, full_training_error, gd_heldout, heldout_checks, heldout_errors, training_subsets
+from numeric.backends import mp_number
+from numeric.heldout import CONVERGED, axes_in_span, gd_heldout, heldout_checks, heldout_errors
 from numeric.matrices import evaluate
 from numeric.simcheck import SimCheck
 from numeric.tolerances import rounding
@@ -19,7 +20,7 @@ from proofs.theorem import Comparison, Proof, Stated, Theorem, compare
 from theory import symbols as s
 from theory.architectures import ARCHITECTURES
 from theory.dataset import Dataset
-from theory.heldout import c_sym, derive_heldout, mu
+from theory.heldout import c_sym, derive_heldout, exact_full_training_error, mu, training_subsets
 
 __all__ = ["THEOREM", "STATED"]
 
@@ -67,8 +68,12 @@ def certify(d: Dataset, stated: Stated) -> list[Check]:
     for train in training_subsets(d):
         sub = dataclasses.replace(d, train=train)
         checks += [dataclasses.replace(c, what=f"{c.what} (train {list(train)})") for c in heldout_checks(sub)]
+        seg = heldout_errors(sub, "segregated")
+        zero = all(abs(x) <= mpmath.mpf(10) ** (-mpmath.mp.dps // 2) for x in seg.omega)
+        checks.append(Check(sub, f"segregated error is 0 on every held-out item iff the selected axes lie in "
+                                 f"span(B_T) (train {list(train)})", float(zero != axes_in_span(sub))))
     expected = evaluate(stated["full-training error"], d, "mpmath")
-    got = full_training_error(d)
+    got = mp_number(exact_full_training_error(d))
     checks.append(Check(d, "all items in training: mean c^2 ||S (K + cI)^-1 b||^2 vs stated",
                         float(abs(got - expected) / max(abs(expected), mpmath.mpf(1)))))
     return checks
