@@ -335,7 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="modspec",
         description="Derive, certify and simulate the theory of module specialization in linear networks.",
         epilog="examples:\n"
-               "  modspec verify                      prove and certify T1-T9\n"
+               "  modspec verify                      prove and certify T1-T11\n"
                "  modspec spectrum --n1 3 --n2 2 --k1 1 --k2 1 --r 1\n"
                "  modspec trajectory --arch dense --n1 3 --n2 2 --k1 1 --k2 1 --r 1 --steps 2000\n"
                "  modspec simulate --arch split --n1 3 --n2 2 --k1 1 --k2 1 --r 1 --seeds 8 --json\n"
@@ -351,15 +351,15 @@ def build_parser() -> argparse.ArgumentParser:
     v = sub.add_parser("verify", help="prove the theorems symbolically and certify them numerically",
                        description="Prove each theorem for symbolic parameters and certify it on sampled "
                                    "datasets (the degenerate ones always included) at high precision.")
-    v.add_argument("--theorem", action="append", metavar="ID", help="theorem id (T1..T9); repeat for several; default all")
+    v.add_argument("--theorem", action="append", metavar="ID", help="theorem id (T1..T11); repeat for several; default all")
     v.add_argument("--family", choices=list(FAMILY_CATALOGUES), default="selection",
-                   help="dataset family whose claims to verify: selection (T1-T9) or readout (T1, T2, T4-T6, T9 "
+                   help="dataset family whose claims to verify: selection (T1-T11) or readout (T1, T2, T4-T6, T9 "
                         "for general linear outputs Y_Omega = A B on sampled rational A); default selection")
     v.add_argument("--samples", type=int, default=20, help="sampled datasets per theorem (default 20)")
     v.add_argument("--dps", type=int, default=50, help="decimal digits of the certificates (default 50)")
     v.add_argument("--seed", type=int, default=0, help="seed of the dataset sampler (default 0)")
     v.add_argument("--no-simulate", action="store_true",
-                   help="skip the gradient-descent checks of the training claims (T3-T9)")
+                   help="skip the gradient-descent checks of the training claims (T3-T10) and the Monte Carlo check of T11")
     v.add_argument("--json", action="store_true", help="print machine-readable JSON")
     v.add_argument("--quiet", action="store_true", help="no progress bar")
     v.add_argument("--empirical", action="store_true",
