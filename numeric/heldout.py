@@ -36,7 +36,7 @@ from theory.heldout import exact_heldout_errors
 from theory.matrices import exact_data_matrices, exact_item_matrices
 
 __all__ = [
-    "HeldoutResult", "heldout_errors", "axes_in_span", "heldout_checks", "GDHeldout", "gd_heldout", "INIT_SCALE", "CONVERGED",
+    "HeldoutResult", "heldout_errors", "spectral_heldout", "axes_in_span", "heldout_checks", "GDHeldout", "gd_heldout", "INIT_SCALE", "CONVERGED",
 ]
 
 #: Standard deviation of each initial weight of the held-out gradient descent (small: the weights
@@ -94,6 +94,33 @@ def heldout_errors(d: Dataset, arch: str, backend: str = "mpmath") -> HeldoutRes
     cast = float if backend == "numpy" else mp_number
     return HeldoutResult(d, arch, exact.items, tuple(cast(x) for x in exact.omega),
                          tuple(cast(x) for x in exact.gamma))
+
+
+def spectral_heldout(d: Dataset, factor: Callable[[Any, Any], Any], c: Any, backend: str = "mpmath") -> tuple[Any, ...]:
+    """``||S f(K) b_u||^2`` for every held-out item u, with ``f(K) = sum_i factor(mu_i, c) q_i q_i^T``.
+
+    ``K = B_T B_T^T = sum_i mu_i q_i q_i^T`` (n1 x n1, exact integers) is
+    diagonalized at the working precision (``mpmath.eigsy``) or in float64;
+    ``factor`` is a compiled scalar function of an eigenvalue and c (the
+    claim passes its stated formula). Generic: any function of K.
+    """
+    B = codes(d.n1)
+    BT = B[:, list(d.train_items)]
+    K = BT @ BT.T
+    if backend == "mpmath":
+        mus, Q = mpmath.eigsy(mpmath.matrix(K.tolist()))
+        Q = np.array(Q.tolist(), dtype=object)
+        mus = [mus[i] for i in range(d.n1)]
+    else:
+        mus, Q = np.linalg.eigh(K.astype(float))
+    weights = [factor(m, c) for m in mus]
+    out = []
+    for u in d.heldout_items:
+        b = B[:, u].tolist()
+        coef = [weights[i] * sum(Q[k, i] * b[k] for k in range(d.n1)) for i in range(d.n1)]
+        v = [sum(Q[k, i] * coef[i] for i in range(d.n1)) for k in range(d.n1)]
+        out.append(sum(v[k] ** 2 for k in d.selection))
+    return tuple(out)
 
 
 def _module_predictor(d: Dataset, module: Module) -> Any:

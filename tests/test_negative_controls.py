@@ -42,6 +42,8 @@ WRONG_STATEMENT = {
     "T7": ("omega value", "Omega module singular value"),
     "T8": ("deep half time", "deep half time"),
     "T9": ("converged - least squares", "dense: channel"),
+    "T10": ("I - M on an eigenvector", "I - M = c (K + cI)^-1"),
+    "T11": ("n1 = 3, j = 4", "n1 = 3, j = 4"),
 }
 #: id -> (stated closed form perturbed by a relative 1e-30, the certificate check that must fail).
 PERTURBED_CLOSED_FORM = {
@@ -54,6 +56,8 @@ PERTURBED_CLOSED_FORM = {
     "T7": ("omega value", "stated Omega module value"),
     "T8": ("deep half time", "a(t_half) = a*/2"),
     "T9": ("converged strength", "converged dense map = least squares"),
+    "T10": ("I - M on an eigenvector", "stated I - M applied through the spectrum of K"),
+    "T11": ("n1 = 3, j = 4", "stated n1 = 3, j = 4 vs the lattice count"),
 }
 
 
@@ -76,6 +80,8 @@ PERTURBED_THEORY = {
     "T7": ("converged gain", _one_percent_off, "W_OO vs gain S"),
     "T8": ("deep half time", lambda e: e * sp.Rational(100, 101), "simulated t_half"),
     "T9": ("converged strength", _one_percent_off, "U diag(a*) V^T"),
+    "T10": ("I - M on an eigenvector", _one_percent_off, "dense compositional held-out error"),
+    "T11": ("n1 = 3, j >= 5", _one_percent_off, "vs stated n1 = 3, j >= 5"),
 }
 
 

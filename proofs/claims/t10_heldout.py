@@ -10,7 +10,8 @@ import sympy as sp
 
 from numeric.certify import Check
 from numeric.backends import mp_number
-from numeric.heldout import CONVERGED, axes_in_span, gd_heldout, heldout_checks, heldout_errors
+from numeric.backends import compile_expr
+from numeric.heldout import CONVERGED, axes_in_span, gd_heldout, heldout_checks, heldout_errors, spectral_heldout
 from numeric.matrices import evaluate
 from numeric.simcheck import SimCheck
 from numeric.tolerances import rounding
@@ -62,12 +63,28 @@ def prove(stated: Stated) -> Proof:
     return Proof(tuple(cmp), h.derivation)
 
 
+def _stated_compositional(sub: Dataset, stated: Stated, backend: str) -> tuple | None:
+    """Dense/split compositional held-out errors from the stated factor of I - M (None when c = 0)."""
+    c = sub.k1 * sub.r**2
+    if c == 0:
+        return None
+    factor = compile_expr(stated["I - M on an eigenvector"], (mu, c_sym), backend)
+    return spectral_heldout(sub, factor, float(c) if backend == "numpy" else mp_number(c), backend)
+
+
 def certify(d: Dataset, stated: Stated) -> list[Check]:
     """Formula vs direct least squares on degenerate and random training subsets; the full-training limit."""
     checks = []
     for train in training_subsets(d):
         sub = dataclasses.replace(d, train=train)
         checks += [dataclasses.replace(c, what=f"{c.what} (train {list(train)})") for c in heldout_checks(sub)]
+        via_stated = _stated_compositional(sub, stated, "mpmath")
+        if via_stated is not None:
+            direct = heldout_errors(sub, "dense").omega
+            scale = max([abs(x) for x in direct] + [mpmath.mpf(1)])
+            checks.append(Check(sub, f"stated I - M applied through the spectrum of K vs the dense held-out error "
+                                     f"(train {list(train)})",
+                                float(max(abs(a - b) for a, b in zip(via_stated, direct)) / scale)))
         seg = heldout_errors(sub, "segregated")
         zero = all(abs(x) <= mpmath.mpf(10) ** (-mpmath.mp.dps // 2) for x in seg.omega)
         checks.append(Check(sub, f"segregated error is 0 on every held-out item iff the selected axes lie in "
@@ -84,9 +101,12 @@ def simulate(d: Dataset, stated: Stated) -> list[SimCheck]:
     out = []
     for train in training_subsets(d)[:2]:
         sub = dataclasses.replace(d, train=train)
+        via_stated = _stated_compositional(sub, stated, "numpy")
         for arch in ARCHITECTURES:
             gd = gd_heldout(sub, arch)
             theory = heldout_errors(sub, arch, "numpy")
+            if via_stated is not None and arch != "segregated":  # compositional outputs read the identity inputs
+                theory = dataclasses.replace(theory, omega=via_stated)
             size = sub.n_in + sub.n_out
             worst_D = max(gd.omega_bound + gd.gamma_bound, default=0.0)
             out.append(SimCheck(sub, f"{arch} GD on train {list(train)}: distance from least squares (converged)",

@@ -85,17 +85,36 @@ def certify(d: Dataset, stated: Stated) -> list[Check]:
     counts = span_counts(d.n1, d.n2)
     brute = _brute_force(d.n1, d.n2)
     worst = max(abs(Fraction(a - b, counts.total(j))) for j, (a, b) in enumerate(zip(counts.axes, brute)))
-    return [Check(d, f"P(first {d.n2} axes in the span of j codes), every j: lattice count vs enumeration",
-                  float(worst))]
+    checks = [Check(d, f"P(first {d.n2} axes in the span of j codes), every j: lattice count vs enumeration",
+                    float(worst))]
+    if d.n1 == 3:
+        for key, js in _REFERENCE_JS.items():
+            gap = max(abs(sp.Rational(*_pair(span_probability(3, j))) - stated[key]) for j in js)
+            checks.append(Check(d, f"stated {key} vs the lattice count", float(gap)))
+    return checks
+
+
+#: The js of each stated reference value (n1 = 3).
+_REFERENCE_JS = {"n1 = 3, j = 3": (3,), "n1 = 3, j = 4": (4,), "n1 = 3, j >= 5": (5, 6, 7, 8)}
+
+
+def _mc_tolerance(p: float) -> float:
+    p = min(max(p, 0.0), 1.0)
+    return Z_CHECK * math.sqrt(p * (1 - p) / MC_SAMPLES) + 1 / MC_SAMPLES
 
 
 def simulate(d: Dataset, stated: Stated) -> list[SimCheck]:
-    """Monte Carlo draws of training codes agree with the exact probabilities (j = n1 and j = n1 + 1)."""
+    """Monte Carlo draws agree with the exact probabilities (j = n1, n1 + 1) and with the stated n1 = 3 values."""
     out = []
+    for key, js in _REFERENCE_JS.items():
+        p = float(stated[key])
+        est = estimate_probability(3, js[0], 3, samples=MC_SAMPLES, seed=js[0])
+        out.append(SimCheck(d, f"Monte Carlo spanning probability, n1 = 3, j = {js[0]} vs stated {key}",
+                            abs(est.value - p), _mc_tolerance(p)))
     for j in sorted({min(d.n1, d.P), min(d.n1 + 1, d.P)}):
         exact = float(axes_probability(d.n1, d.n2, j))
         est = estimate_probability(d.n1, j, d.n2, samples=MC_SAMPLES, seed=j)
-        tol = Z_CHECK * math.sqrt(exact * (1 - exact) / MC_SAMPLES) + 1 / MC_SAMPLES
+        tol = _mc_tolerance(exact)
         out.append(SimCheck(d, f"Monte Carlo P(axes in span), n1={d.n1}, n2={d.n2}, j={j} vs exact {exact:.6g}",
                             abs(est.value - exact), tol))
     return out
