@@ -29,7 +29,7 @@ from theory.dataset import Dataset
 from theory.spectrum import DENSE_MODULE, Mode, derive_module_spectrum, present_modes
 
 __all__ = [
-    "Statistics", "codes", "data_matrices", "item_matrices", "statistics", "item_basis", "ModeVectors", "mode_vectors",
+    "Statistics", "codes", "data_matrices", "item_matrices", "training_items", "statistics", "item_basis", "ModeVectors", "mode_vectors",
     "module_slices", "evaluate", "architecture_modes",
 ]
 
@@ -78,12 +78,13 @@ def _readout_times(d: Dataset, B: np.ndarray, backend: str) -> np.ndarray:
 
 
 def data_matrices(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
-    """``(X, Y)`` with the training items as columns (all P items unless ``d.train`` is set)."""
-    X, Y = item_matrices(d, backend)
-    if d.train is None:
-        return X, Y
-    cols = list(d.train_items)
-    return X[:, cols], Y[:, cols]
+    """``(X, Y)`` of all P items in item order (training or held out); see :func:`training_items`."""
+    return item_matrices(d, backend)
+
+
+def training_items(d: Any) -> tuple[int, ...]:
+    """Training item indices: ``d.train_items`` for a family with a training subset, else all P items."""
+    return tuple(getattr(d, "train_items", range(d.P)))
 
 
 def item_matrices(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
@@ -111,7 +112,9 @@ class Statistics:
 def statistics(d: Dataset, backend: str = "numpy") -> Statistics:
     """Build ``Sx`` and ``Syx`` from the explicit data matrices: means over the training items."""
     X, Y = data_matrices(d, backend)
-    P = _scalar(d.n_train, backend)
+    cols = list(training_items(d))
+    X, Y = X[:, cols], Y[:, cols]
+    P = _scalar(len(cols), backend)
     return Statistics(d, X @ X.T / P, Y @ X.T / P, backend)
 
 

@@ -24,7 +24,7 @@ def exact_codes(n1: int) -> sp.Matrix:
 def exact_data_matrices(d: Dataset) -> tuple[sp.Matrix, sp.Matrix]:
     """``(X, Y)`` of the training items: shapes (n1 + k1 P, j) and (n2 + k2 P, j), j = d.n_train (P by default)."""
     X, Y = exact_item_matrices(d)
-    cols = list(d.train_items)
+    cols = list(getattr(d, "train_items", range(d.P)))  # families without a training subset train on all items
     return X.extract(list(range(X.rows)), cols), Y.extract(list(range(Y.rows)), cols)
 
 
@@ -41,4 +41,4 @@ def exact_item_matrices(d: Dataset) -> tuple[sp.Matrix, sp.Matrix]:
 def exact_statistics(d: Dataset) -> tuple[sp.Matrix, sp.Matrix]:
     """``(Sx, Syx) = (X X^T / j, Y X^T / j)`` over the j training items (all P by default), exactly."""
     X, Y = exact_data_matrices(d)
-    return X * X.T / d.n_train, Y * X.T / d.n_train
+    return X * X.T / X.cols, Y * X.T / X.cols
