@@ -228,6 +228,44 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------- heldout
+def _items(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise UsageError(f"train must be comma-separated item indices such as 0,3,5; got {text!r}") from None
+
+
+def _format_heldout(rep: Any) -> str:
+    d = rep.dataset
+    lines = [f"D(n1={d.n1}, n2={d.n2}, k1={d.k1}, k2={d.k2}, r={d.r}): train on items {list(d.train_items)}, "
+             f"test on {list(d.heldout_items)} (seed {rep.seed})",
+             "errors: squared error summed over the compositional (omega) / identity (gamma) output units"]
+    for a in rep.archs:
+        lines.append(f"{a.arch}: gradient descent {a.steps} steps, lr {a.lr:.4g}, distance from least squares "
+                     f"<= {a.distance:.2g}")
+        lines.append(f"  {'item':>4} {'code':<14} {'omega theory':>13} {'omega GD':>12} {'gamma theory':>13} "
+                     f"{'gamma GD':>12}")
+        for r in a.rows:
+            lines.append(f"  {r.item:>4} {str(r.code):<14} {r.theory_omega:>13.8g} {r.gd_omega:>12.8g} "
+                         f"{r.theory_gamma:>13.8g} {r.gd_gamma:>12.8g}")
+        lines.append(f"  {'mean':>4} {'':<14} {a.mean('theory_omega'):>13.8g} {a.mean('gd_omega'):>12.8g} "
+                     f"{a.mean('theory_gamma'):>13.8g} {a.mean('gd_gamma'):>12.8g}")
+    return "\n".join(lines)
+
+
+def _cmd_heldout(args: argparse.Namespace) -> int:
+    from proofs.heldout import heldout_report
+
+    train = None if args.train is None else _items(args.train)
+    rep = heldout_report(_dataset(args), train=train, train_size=args.train_size, seed=args.seed,
+                         archs=None if args.arch is None else [args.arch])
+    _print_json(rep.to_json()) if args.json else print(_format_heldout(rep))
+    if not rep.ok:
+        raise ArithmeticError("gradient descent did not converge to the least-squares map on the training items")
+    return 0
+
+
 # --------------------------------------------------------------------------- fullrank
 def _format_fullrank(rep: Any) -> str:
     lines = [rep.question, f"{'j':>5} {'exact':>24} {'decimal':>12}  estimate [95% Wilson interval]"]
@@ -315,6 +353,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "simulate": _cmd_simulate,
     "report": _cmd_report,
     "fullrank": _cmd_fullrank,
+    "heldout": _cmd_heldout,
     "experiment": _cmd_experiment,
     "sweep": _cmd_sweep,
 }
@@ -415,6 +454,19 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--dps", type=int, default=50, help="digits of the certificates (default 50)")
     rp.add_argument("--seed", type=int, default=0, help="seed of the dataset sampler (default 0)")
     rp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    ho = sub.add_parser("heldout", help="train on some items, test on the others: theory vs gradient descent",
+                        description="Claim T10: train every architecture (or --arch) by gradient descent on the "
+                                    "training items and compare its held-out errors with the exact theory. Items "
+                                    "are numbered in the order of itertools.product((-1, 1), repeat=n1): item i is "
+                                    "the binary digits of i, most significant first, with 0 read as -1.")
+    _dataset_flags(ho)
+    pick = ho.add_mutually_exclusive_group(required=True)
+    pick.add_argument("--train", metavar="ITEMS", help="comma-separated training item indices, e.g. 0,3,5")
+    pick.add_argument("--train-size", type=int, metavar="J", help="number of training items drawn with --seed")
+    ho.add_argument("--seed", type=int, default=0, help="seed of the drawn subset and of the initial weights (default 0)")
+    ho.add_argument("--arch", choices=list(ARCHITECTURES), default=None, help="one architecture (default: all four)")
+    ho.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
     fr = sub.add_parser("fullrank", help="probability that j random training codes allow systematic generalization",
                         description="Exact probability (claim T11) that j distinct codes drawn uniformly from "

@@ -43,3 +43,42 @@ def test_fullrank_bad_input_exits_2_with_one_line(capsys, argv, words):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err, err
+
+
+def test_heldout_json_equals_the_api_and_the_exact_theory(capsys):
+    from proofs.heldout import heldout_report
+    from theory.dataset import Dataset
+
+    argv = ["heldout", "--n1", "3", "--n2", "2", "--k1", "1", "--k2", "1", "--r", "2", "--train", "5,0,3",
+            "--arch", "dense", "--json"]
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    rep = heldout_report(Dataset(3, 2, 1, 1, 2), train=[0, 3, 5], archs=["dense"])
+    assert data == json.loads(json.dumps(rep.to_json()))
+    (arch,) = data["archs"]
+    assert data["heldout"] == [1, 2, 4, 6, 7] and arch["items"][0]["exact_omega"] == "32/25"
+    assert abs(arch["mean"]["gd_omega"] - arch["mean"]["theory_omega"]) < 1e-6
+
+
+def test_heldout_text_names_items_codes_and_both_error_parts(capsys):
+    argv = ["heldout", "--n1", "2", "--n2", "1", "--k1", "0", "--k2", "1", "--r", "1", "--train-size", "2",
+            "--seed", "1", "--arch", "segregated"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    assert "omega theory" in out and "gamma GD" in out and "mean" in out
+
+
+@pytest.mark.parametrize("extra, words", [
+    (["--train", "0,8"], "train must be at least 1 distinct item indices in [0, 7]"),
+    (["--train", "1,1"], "train must be at least 1 distinct item indices in [0, 7]"),
+    (["--train", "0,x"], "train must be comma-separated item indices"),
+    (["--train-size", "8"], "train-size must be an integer in [1, 7]"),
+    (["--train-size", "0"], "train-size must be an integer in [1, 7]"),
+    (["--train", "0,1,2,3,4,5,6,7"], "train must leave at least one item out"),
+    (["--train-size", "3", "--seed", "-1"], "seed must be an integer >= 0"),
+])
+def test_heldout_bad_input_exits_2_with_one_line(capsys, extra, words):
+    argv = ["heldout", "--n1", "3", "--n2", "2", "--k1", "1", "--k2", "1", "--r", "2", *extra]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and words in err, err
