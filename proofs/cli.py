@@ -339,7 +339,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
             print(f"{data['task']}: {data['total']} tasks, {data['done']} done now, {data['skipped']} already done, "
                   f"{data['failed']} failed ({data['wall_seconds']:.1f} s on {data['workers']} worker(s)); "
                   f"results in {out} (proofs.sweep.load)")
-            print("\n".join(f"  failed {f['params']}: {f['error']}" for f in data["failures"]))
+            for f in data["failures"]:
+                print(f"  failed {f['params']}: {f['error']}")
         if "plot" in data:
             print(data["plot"])
     return 0 if data.get("failed", 0) == 0 else 1

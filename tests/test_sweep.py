@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
 import sys
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +60,7 @@ def small_serial(tmp_path_factory) -> dict[str, dict]:
 @pytest.mark.parametrize("data, message", [
     # (spec, words the error must contain): key named, allowed values listed
     ({"grid": {"n1": 1}}, "'task' is missing"),
-    ({"task": "certfy", "grid": {}}, "task must be one of certify, trajectory, half_time, simulate"),
+    ({"task": "certfy", "grid": {}}, "task must be one of certify, trajectory, half_time, simulate, fullrank, relu"),
     ({"task": "certify", "grid": {}, "colour": 1}, "unknown spec key 'colour'; allowed: task"),
     ({"task": "certify", "grid": {}}, "'grid' must be a non-empty table"),
     ({"task": "certify", "grid": {"n1": 2, "foo": 1}}, "grid key 'foo' is not a parameter of task 'certify'; "
@@ -114,7 +116,7 @@ def test_spec_reads_r_exactly_so_equal_values_are_one_point():
 def test_example_specs_are_valid():
     examples = sorted((source_root() / "examples").glob("*.toml"))
     sizes = {path.name: load_spec(path).size for path in examples}
-    assert {"novel_error.toml", "half_times.toml", "certify_grid.toml"} <= set(sizes), sizes
+    assert {"novel_error.toml", "half_times.toml", "certify_grid.toml", "fullrank.toml"} <= set(sizes), sizes
     assert sizes["certify_grid.toml"] == 1000 and sizes["novel_error.toml"] == 24
 
 
@@ -139,7 +141,8 @@ def test_load_spec_rejects_a_missing_file_and_bad_toml(tmp_path):
 
 # --------------------------------------------------------------------------- tasks: one code path
 def test_tasks_registry_lists_valid_names():
-    with pytest.raises(ValueError, match="task must be one of certify, trajectory, half_time, simulate; got 'x'"):
+    with pytest.raises(ValueError, match="task must be one of certify, trajectory, half_time, simulate, fullrank, relu; "
+                                         "got 'x'"):
         get_task("x")
 
 
@@ -171,6 +174,35 @@ def test_trajectory_and_simulate_tasks_match_the_cli_functions():
     sim = TASKS["simulate"].run({**params, "seeds": 1, "init": "spectral", "init_scale": 1e-3})
     assert sim["novel_error"] == rep.simulation.novel_error[0, -1]
     assert sim["novel_error_converged"] == rep.theory.converged["novel_error"]
+
+
+def test_fullrank_task_is_modspec_fullrank_for_one_j():
+    from proofs.fullrank import fullrank_report
+
+    out = TASKS["fullrank"].run({"n1": 3, "n2": 3, "j": 4, "estimate": False, "samples": 100, "seed": 0})
+    (row,) = fullrank_report(3, 3, 4).rows
+    assert out == {"exact": "32/35", "probability": 32 / 35} and row.exact == Fraction(32, 35)
+
+
+def test_relu_task_is_one_seed_of_the_relu_experiment():
+    from numeric.relu import relu_family
+    from theory.dataset import Dataset
+
+    params = {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "2", "arch": "dense", "lr": 0.1, "steps": 50, "seed": 3,
+              "hidden": 8, "init_scale": 0.1}
+    res = relu_family(Dataset(2, 1, 1, 1, 2), "dense", lr=0.1, steps=50, seeds=(3,), hidden=(8,), init_scale=0.1)
+    out = TASKS["relu"].run(params)
+    assert (out["rho"], out["novel_error"]) == (res.rho[0], res.novel_error[0])
+
+
+@pytest.mark.parametrize("grid, message", [
+    # the fullrank and relu tasks validate through their library's checks
+    ({"n1": 3, "n2": 3, "j": 9}, "j must be an integer in [1, 8]"),
+    ({"n1": 3, "n2": 3, "j": 2, "estimate": 1}, "grid key 'estimate' takes true or false"),
+])
+def test_fullrank_spec_errors_name_the_key(grid, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_spec({"task": "fullrank", "grid": grid})
 
 
 # --------------------------------------------------------------------------- engine, in-process

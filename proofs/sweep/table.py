@@ -102,18 +102,20 @@ def _numeric(records: Sequence[dict[str, Any]], name: str, columns: Sequence[str
     return np.array([math.nan if not isinstance(v, (int, float)) else float(v) for v in values], dtype=float)
 
 
-def _categorical(task: str, x: str) -> list[str]:
-    """The task's parameters that are names (arch, mode, theorem, init): each value is a series."""
+def _categorical(task: str) -> list[str]:
+    """The task's parameters that are names (arch, mode, theorem, init)."""
     from proofs.sweep.tasks import get_task
 
-    return [p.name for p in get_task(task).params if p.kind == "str" and p.name != x]
+    return [p.name for p in get_task(task).params if p.kind == "str"]
 
 
 def plot_sweep(out: str | Path, x: str, y: str, path: str | Path | None = None) -> Path:
     """Draw ``y`` against ``x`` from the results in ``out``, one series per value of the named parameters.
 
-    Series are the combinations of the varying categorical parameters (arch,
-    mode, theorem, init); numeric parameters are points along each series.
+    When ``x`` is a grid parameter, each combination of the other varying
+    parameters is a series; when ``x`` is computed (a result such as ``pi``, or
+    ``k1_r2_over_P``), the series are the varying named parameters (arch, mode,
+    theorem, init) and the numeric ones are points along them.
 
     Only finished (``done``) results are drawn. Writes an SVG (default
     ``out/plot-<x>-<y>.svg``) and returns its path.
@@ -128,7 +130,9 @@ def plot_sweep(out: str | Path, x: str, y: str, path: str | Path | None = None) 
     numeric = sorted({k for rec in records for k, v in rec.items()
                       if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("seconds",)})
     xs, ys = _numeric(records, x, numeric), _numeric(records, y, numeric)
-    groups = varying_columns(records, _categorical(rows[0]["task"], x))
+    params = list(rows[0]["params"])
+    # x a grid parameter: every other varying parameter is a series; x computed (pi, k1 r^2 / P): only the names
+    groups = varying_columns(records, [p for p in params if p != x] if x in params else _categorical(rows[0]["task"]))
     series: dict[tuple, list[int]] = {}
     for i, rec in enumerate(records):
         series.setdefault(tuple(rec.get(g) for g in groups), []).append(i)

@@ -48,6 +48,12 @@ def _as_str(name: str, value: Any) -> str:
     return value
 
 
+def _as_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"grid key {name!r} takes true or false; got {value!r}")
+    return value
+
+
 def _as_exact(name: str, value: Any) -> str:
     """An exact real as its canonical sympy string (``0.5`` and ``"1/2"`` are the same point)."""
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
@@ -55,12 +61,14 @@ def _as_exact(name: str, value: Any) -> str:
     return str(as_exact_r(value))
 
 
-KINDS: dict[str, Callable[[str, Any], Any]] = {"int": _as_int, "float": _as_float, "str": _as_str, "exact": _as_exact}
+KINDS: dict[str, Callable[[str, Any], Any]] = {
+    "int": _as_int, "float": _as_float, "str": _as_str, "bool": _as_bool, "exact": _as_exact,
+}
 
 
 @dataclass(frozen=True)
 class Param:
-    """One parameter of a task: name, kind (``int``, ``float``, ``str``, ``exact``), default, help."""
+    """One parameter of a task: name, kind (``int``, ``float``, ``str``, ``bool``, ``exact``), default, help."""
 
     name: str
     kind: str
@@ -247,6 +255,54 @@ def _simulate_run(params: Mapping[str, Any]) -> dict[str, Any]:
             "max_mode_deviation": _float(rep.max_mode_deviation())}
 
 
+# --------------------------------------------------------------------------- fullrank (T11)
+def _fullrank_validate(params: Mapping[str, Any]) -> None:
+    from numeric.fullrank import MAX_ESTIMATE_N1
+    from theory.fullrank import MAX_EXACT_N1, check_fullrank_args
+
+    check_fullrank_args(params["n1"], params["n2"], params["j"],
+                        max_n1=MAX_ESTIMATE_N1 if params["estimate"] else MAX_EXACT_N1)
+    if not params["samples"] >= 1 or not params["seed"] >= 0:
+        raise ValueError(f"samples must be >= 1 and seed >= 0; got samples={params['samples']}, seed={params['seed']}")
+
+
+def _fullrank_run(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``modspec fullrank`` for one j: the probability that j random codes let the segregated network generalize."""
+    from proofs.fullrank import fullrank_report
+
+    (row,) = fullrank_report(params["n1"], params["n2"], params["j"], estimate=params["estimate"],
+                             samples=params["samples"], seed=params["seed"]).rows
+    out: dict[str, Any] = {"exact": None if row.exact is None else str(row.exact),
+                           "probability": None if row.exact is None else float(row.exact)}
+    if row.estimate is not None:
+        out.update(estimate=row.estimate.value, estimate_low=row.estimate.low, estimate_high=row.estimate.high)
+    return out
+
+
+# --------------------------------------------------------------------------- relu (modspec experiment relu, one seed)
+def _relu_validate(params: Mapping[str, Any]) -> None:
+    from numeric.relu import ARRANGEMENTS
+
+    dataset_of(params)
+    if params["arch"] not in ARRANGEMENTS:
+        raise ValueError(f"arch must be one of {', '.join(ARRANGEMENTS)}; got {params['arch']!r}")
+    _check_training({**params, "a0": 1.0})
+    for name in ("seed", "hidden"):
+        if params[name] < (0 if name == "seed" else 1):
+            raise ValueError(f"{name} must be an integer >= {0 if name == 'seed' else 1}; got {params[name]}")
+    if not params["init_scale"] > 0:
+        raise ValueError(f"init_scale must be a finite number > 0; got {params['init_scale']!r}")
+
+
+def _relu_run(params: Mapping[str, Any]) -> dict[str, Any]:
+    """One seed of ReLU modules (``modspec experiment relu``'s training): rho and novel error after ``steps``."""
+    from numeric.relu import relu_family
+
+    res = relu_family(dataset_of(params), params["arch"], lr=params["lr"], steps=params["steps"],
+                      seeds=(params["seed"],), hidden=(params["hidden"],), init_scale=params["init_scale"])
+    return {"rho": _float(res.rho[0]), "novel_error": _float(res.novel_error[0]), "loss": _float(res.loss[0, -1])}
+
+
 # --------------------------------------------------------------------------- registry
 TASKS: dict[str, Task] = {
     "certify": Task(
@@ -269,6 +325,20 @@ TASKS: dict[str, Task] = {
         (*_DATASET, _ARCH, *_TRAINING, _STEPS, Param("seeds", "int", 1, "seeds 0..N-1"),
          Param("init", "str", "spectral", "spectral or random"), Param("init_scale", "float", 1e-3, "random init std")),
         _simulate_validate, _simulate_run,
+    ),
+    "fullrank": Task(
+        "fullrank", "probability that j random codes span the selected axes, claim T11 (modspec fullrank)",
+        (Param("n1", "int", help="code length"), Param("n2", "int", help="selected axes (n1: spanning)"),
+         Param("j", "int", help="number of training codes"), Param("estimate", "bool", False, "also Monte Carlo"),
+         Param("samples", "int", 10_000, "Monte Carlo draws"), Param("seed", "int", 0, "Monte Carlo seed")),
+        _fullrank_validate, _fullrank_run,
+    ),
+    "relu": Task(
+        "relu", "ReLU modules trained from one seed: rho and novel error (modspec experiment relu's runs)",
+        (*_DATASET, _ARCH, Param("lr", "float", 0.1, "gradient-descent step"), Param("steps", "int", 3000, "steps"),
+         Param("seed", "int", 0, "seed of the initial weights"), Param("hidden", "int", 16, "hidden ReLU width"),
+         Param("init_scale", "float", 0.1, "multiplier of the He initial scale")),
+        _relu_validate, _relu_run,
     ),
 }
 
