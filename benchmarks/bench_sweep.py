@@ -21,6 +21,7 @@ store the same results.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -64,6 +65,8 @@ def main() -> None:
     args = parser.parse_args()
     spec = _spec(args.quick)
     one_per_chunk = parse_spec({**spec.to_dict(), "chunk_size": 1})
+    print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} before the runs (other processes compete "
+          "for the cores: the speedup needs two idle ones)")
     print(f"{'run':<28} {'tasks':>6} {'chunks':>7} {'startup':>9} {'elapsed':>9} {'total':>8} {'in tasks':>9} "
           f"{'overhead':>9}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -75,7 +78,7 @@ def main() -> None:
           f"{(one.wall_seconds + one.startup_seconds) / (two.wall_seconds + two.startup_seconds):.2f}x including it")
     print(f"scheduling overhead, 2 workers: {two.overhead:.1%} of task time with adaptive chunks "
           f"({two.chunks} chunks), {unbatched.overhead:.1%} with one task per chunk ({unbatched.chunks} chunks)")
-    print("all runs stored identical results")
+    print(f"load average {os.getloadavg()[0]:.1f} after the runs; all runs stored identical results")
 
 
 if __name__ == "__main__":
