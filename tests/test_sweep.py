@@ -176,6 +176,13 @@ def test_trajectory_and_simulate_tasks_match_the_cli_functions():
     assert sim["novel_error_converged"] == rep.theory.converged["novel_error"]
 
 
+def test_simulate_task_above_the_stability_bound_reports_no_theory():
+    params = {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "arch": "dense", "lr": 0.9, "a0": 1e-3, "steps": 50,
+              "seeds": 1, "init": "spectral", "init_scale": 1e-3}
+    out = TASKS["simulate"].run(params)
+    assert out["above_bound"] is True and out["novel_error_converged"] is None and out["max_mode_deviation"] is None
+
+
 def test_fullrank_task_is_modspec_fullrank_for_one_j():
     from proofs.fullrank import fullrank_report
 

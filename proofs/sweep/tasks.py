@@ -248,8 +248,11 @@ def _simulate_run(params: Mapping[str, Any]) -> dict[str, Any]:
     sim, th = rep.simulation, rep.theory
     with_nan = {"rho": sim.rho[:, -1], "novel_error": sim.novel_error[:, -1]}
     mean = {k: float(v.mean()) if not any(map(math.isnan, v)) else math.nan for k, v in with_nan.items()}
-    return {"novel_error": _float(mean["novel_error"]), "rho": _float(mean["rho"]),
-            "novel_error_theory": _float(th.novel_error[-1]), "rho_theory": _float(th.rho[-1]),
+    out = {"novel_error": _float(mean["novel_error"]), "rho": _float(mean["rho"]), "above_bound": rep.above_bound}
+    if th is None:  # at or above the stability bound without diverging: the theory does not apply
+        return {**out, "novel_error_theory": None, "rho_theory": None, "novel_error_converged": None,
+                "rho_converged": None, "max_mode_deviation": None}
+    return {**out, "novel_error_theory": _float(th.novel_error[-1]), "rho_theory": _float(th.rho[-1]),
             "novel_error_converged": _float(th.converged["novel_error"]),
             "rho_converged": _float(th.converged["rho"]),
             "max_mode_deviation": _float(rep.max_mode_deviation())}
