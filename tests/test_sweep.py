@@ -334,7 +334,7 @@ def test_killed_worker_tasks_are_retried_and_none_duplicated(tmp_path, small_ser
     from distributed import Client, LocalCluster
 
     killed: list[int] = []
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster, \
             Client(cluster, set_as_default=False) as client:
         pids = client.run(os.getpid)
 

@@ -247,8 +247,9 @@ def _client(stack: ExitStack, scheduler: str | None, workers: int | None) -> Any
         except (OSError, TimeoutError) as err:
             raise ValueError(f"scheduler {scheduler!r} could not be reached within {CONNECT_TIMEOUT} s: {err}") from None
     n = workers if workers is not None else (os.cpu_count() or 1)
+    # ":0": the scheduler's HTTP server on a free port (with None it still tries 8787, which another cluster may hold)
     cluster = stack.enter_context(LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                               dashboard_address=None))
+                                               dashboard_address=":0"))
     return stack.enter_context(Client(cluster, set_as_default=False))
 
 
