@@ -60,7 +60,7 @@ def small_serial(tmp_path_factory) -> dict[str, dict]:
 @pytest.mark.parametrize("data, message", [
     # (spec, words the error must contain): key named, allowed values listed
     ({"grid": {"n1": 1}}, "'task' is missing"),
-    ({"task": "certfy", "grid": {}}, "task must be one of certify, trajectory, half_time, simulate, fullrank, relu"),
+    ({"task": "certfy", "grid": {}}, "task must be one of certify, trajectory, half_time, simulate, heldout, fullrank, relu"),
     ({"task": "certify", "grid": {}, "colour": 1}, "unknown spec key 'colour'; allowed: task"),
     ({"task": "certify", "grid": {}}, "'grid' must be a non-empty table"),
     ({"task": "certify", "grid": {"n1": 2, "foo": 1}}, "grid key 'foo' is not a parameter of task 'certify'; "
@@ -116,7 +116,7 @@ def test_spec_reads_r_exactly_so_equal_values_are_one_point():
 def test_example_specs_are_valid():
     examples = sorted((source_root() / "examples").glob("*.toml"))
     sizes = {path.name: load_spec(path).size for path in examples}
-    assert {"novel_error.toml", "half_times.toml", "certify_grid.toml", "fullrank.toml"} <= set(sizes), sizes
+    assert {"novel_error.toml", "half_times.toml", "certify_grid.toml", "fullrank.toml", "heldout.toml"} <= set(sizes)
     assert sizes["certify_grid.toml"] == 1000 and sizes["novel_error.toml"] == 24
 
 
@@ -141,8 +141,8 @@ def test_load_spec_rejects_a_missing_file_and_bad_toml(tmp_path):
 
 # --------------------------------------------------------------------------- tasks: one code path
 def test_tasks_registry_lists_valid_names():
-    with pytest.raises(ValueError, match="task must be one of certify, trajectory, half_time, simulate, fullrank, relu; "
-                                         "got 'x'"):
+    with pytest.raises(ValueError, match="task must be one of certify, trajectory, half_time, simulate, heldout, "
+                                         "fullrank, relu; got 'x'"):
         get_task("x")
 
 
@@ -183,6 +183,16 @@ def test_simulate_task_above_the_stability_bound_reports_no_theory():
     assert out["above_bound"] is True and out["novel_error_converged"] is None and out["max_mode_deviation"] is None
 
 
+def test_heldout_task_is_modspec_heldout_for_one_architecture():
+    from proofs.heldout import heldout_report
+    from theory.dataset import Dataset
+
+    out = TASKS["heldout"].run({"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "arch": "dense", "train_size": 2,
+                                "seed": 1})
+    (arch,) = heldout_report(Dataset(2, 1, 1, 1, 1), train_size=2, seed=1, archs=["dense"]).archs
+    assert (out["theory_omega"], out["gd_omega"]) == (arch.mean("theory_omega"), arch.mean("gd_omega"))
+
+
 def test_fullrank_task_is_modspec_fullrank_for_one_j():
     from proofs.fullrank import fullrank_report
 
@@ -206,10 +216,12 @@ def test_relu_task_is_one_seed_of_the_relu_experiment():
     # the fullrank and relu tasks validate through their library's checks
     ({"n1": 3, "n2": 3, "j": 9}, "j must be an integer in [1, 8]"),
     ({"n1": 3, "n2": 3, "j": 2, "estimate": 1}, "grid key 'estimate' takes true or false"),
+    ({"n1": 3, "n2": 2, "k1": 1, "k2": 1, "r": 2, "arch": "dense", "train_size": 8},
+     "train-size must be an integer in [1, 7] (at least one item held out)"),
 ])
-def test_fullrank_spec_errors_name_the_key(grid, message):
+def test_fullrank_and_heldout_spec_errors_name_the_key(grid, message):
     with pytest.raises(ValueError, match=re.escape(message)):
-        parse_spec({"task": "fullrank", "grid": grid})
+        parse_spec({"task": "heldout" if "arch" in grid else "fullrank", "grid": grid})
 
 
 # --------------------------------------------------------------------------- engine, in-process
@@ -296,6 +308,13 @@ def test_plot_draws_one_series_per_named_parameter(tmp_path):
     assert "arch=dense" in svg and "arch=segregated" in svg
     with pytest.raises(ValueError, match="plot column 'arch' must be a numeric column"):
         plot_sweep(tmp_path, "arch", "rho")
+
+
+def test_plot_against_a_grid_key_draws_the_other_keys_as_series_and_averages_seeds(tmp_path):
+    spec = parse_spec({"task": "fullrank", "grid": {"n1": 3, "n2": [1, 3], "j": [2, 3, 4], "seed": [0, 1]}})
+    run_sweep(spec, tmp_path, workers=0, progress=False)
+    svg = plot_sweep(tmp_path, "j", "probability").read_text(encoding="utf-8")
+    assert "n2=1" in svg and "n2=3" in svg and "seed=" not in svg
 
 
 # --------------------------------------------------------------------------- CLI

@@ -19,6 +19,8 @@ from proofs.sweep.store import STORE_NAME, ResultStore
 
 __all__ = ["load", "load_records", "to_array", "plot_sweep", "varying_columns"]
 
+#: Parameters never drawn as separate series: points that differ only in them are averaged.
+_AVERAGED = ("seed",)
 _TRAILING = ("status", "error", "seconds", "worker", "key", "version")
 
 
@@ -115,7 +117,8 @@ def plot_sweep(out: str | Path, x: str, y: str, path: str | Path | None = None) 
     When ``x`` is a grid parameter, each combination of the other varying
     parameters is a series; when ``x`` is computed (a result such as ``pi``, or
     ``k1_r2_over_P``), the series are the varying named parameters (arch, mode,
-    theorem, init) and the numeric ones are points along them.
+    theorem, init) and the numeric ones are points along them. Points that
+    differ only in ``seed`` are averaged.
 
     Only finished (``done``) results are drawn. Writes an SVG (default
     ``out/plot-<x>-<y>.svg``) and returns its path.
@@ -130,7 +133,7 @@ def plot_sweep(out: str | Path, x: str, y: str, path: str | Path | None = None) 
     numeric = sorted({k for rec in records for k, v in rec.items()
                       if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("seconds",)})
     xs, ys = _numeric(records, x, numeric), _numeric(records, y, numeric)
-    params = list(rows[0]["params"])
+    params = [p for p in rows[0]["params"] if p not in _AVERAGED]
     # x a grid parameter: every other varying parameter is a series; x computed (pi, k1 r^2 / P): only the names
     groups = varying_columns(records, [p for p in params if p != x] if x in params else _categorical(rows[0]["task"]))
     series: dict[tuple, list[int]] = {}
@@ -139,9 +142,10 @@ def plot_sweep(out: str | Path, x: str, y: str, path: str | Path | None = None) 
     fig = Figure(figsize=(6.4, 4.0), layout="constrained")
     ax = fig.subplots()
     for label, idx in series.items():
-        order = sorted(idx, key=lambda i: xs[i])
+        at = sorted(set(xs[idx].tolist()))
+        mean = [float(np.mean([ys[i] for i in idx if xs[i] == v])) for v in at]  # over seeds at one x
         name = ", ".join(f"{g}={v}" for g, v in zip(groups, label)) or y
-        ax.plot(xs[order], ys[order], marker="o", label=name)
+        ax.plot(at, mean, marker="o", label=name)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     if len(series) > 1 or groups:

@@ -258,6 +258,32 @@ def _simulate_run(params: Mapping[str, Any]) -> dict[str, Any]:
             "max_mode_deviation": _float(rep.max_mode_deviation())}
 
 
+# --------------------------------------------------------------------------- heldout (T10)
+def _heldout_validate(params: Mapping[str, Any]) -> None:
+    from proofs.heldout import draw_train
+
+    get_architecture(params["arch"])
+    draw_train(dataset_of(params), params["train_size"], params["seed"])
+
+
+def _heldout_run(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``modspec heldout --train-size J --seed S`` for one architecture: mean held-out errors, theory and GD.
+
+    Like the command, a run that did not converge to the least-squares map is
+    numerical trouble (``ArithmeticError``, a failed point), never numbers.
+    """
+    from proofs.heldout import heldout_report
+
+    rep = heldout_report(dataset_of(params), train_size=params["train_size"], seed=params["seed"],
+                         archs=[params["arch"]])
+    if not rep.ok:
+        raise ArithmeticError("gradient descent did not converge to the least-squares map on the training items")
+    (a,) = rep.archs
+    keys = ("theory_omega", "theory_gamma", "gd_omega", "gd_gamma")
+    return {**{k: a.mean(k) for k in keys}, "train": " ".join(map(str, rep.dataset.train_items)),
+            "steps": a.steps, "distance_bound": a.distance}
+
+
 # --------------------------------------------------------------------------- fullrank (T11)
 def _fullrank_validate(params: Mapping[str, Any]) -> None:
     from numeric.fullrank import MAX_ESTIMATE_N1
@@ -328,6 +354,12 @@ TASKS: dict[str, Task] = {
         (*_DATASET, _ARCH, *_TRAINING, _STEPS, Param("seeds", "int", 1, "seeds 0..N-1"),
          Param("init", "str", "spectral", "spectral or random"), Param("init_scale", "float", 1e-3, "random init std")),
         _simulate_validate, _simulate_run,
+    ),
+    "heldout": Task(
+        "heldout", "held-out errors after training on train_size random items, claim T10 (modspec heldout)",
+        (*_DATASET, _ARCH, Param("train_size", "int", help="training items, 1..P-1 (the rest are held out)"),
+         Param("seed", "int", 0, "seed of the drawn training items and the initial weights")),
+        _heldout_validate, _heldout_run,
     ),
     "fullrank": Task(
         "fullrank", "probability that j random codes span the selected axes, claim T11 (modspec fullrank)",
