@@ -41,13 +41,15 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from numeric.maps import least_squares_map, selection_matrix
+from numeric.learning import GRADIENT_DESCENT, LearningRule, ModuleStats, gradient_descent_step
+from numeric.maps import least_squares_map
 from numeric.matrices import data_matrices, module_slices
+from numeric.simulate import DivergenceError, simulate_batch
 from theory.architectures import get_architecture
 from theory.dataset import Dataset
 
 __all__ = ["Rule", "RULES", "get_rule", "check_rule", "rule_terms", "RuleInstabilityError", "RuleResult",
-           "train_rule"]
+           "train_rule", "learning_rule"]
 
 
 class RuleInstabilityError(FloatingPointError):
@@ -202,12 +204,11 @@ def train_rule(
 ) -> RuleResult:
     """Train linear ``arch`` networks with gradient descent plus the term of ``rule``, batched over seeds.
 
-    Every deep module steps ``W1 += lr (W2^T E + dW1_rule)``,
-    ``W2 += lr (E W1^T + dW2_rule)`` with ``E = Syx - W2 W1 Sx`` on its own
-    statistics (full coordinates); shallow modules admit only ``"gd"``. The
-    initialization is the simulator's ``"random"`` one (same draws per seed:
-    per network, module by module, W1 then W2, standard deviation ``init_scale``).
-    ``hidden`` defaults to the module's number of inputs.
+    Runs the simulator (``numeric.simulate.simulate_batch``, random
+    initialization with standard deviation ``init_scale``) with the rule of
+    :func:`learning_rule`: every two-layer module steps
+    ``W1 += lr (W2^T E + dW1_rule)``, ``W2 += lr (E W1^T + dW2_rule)`` with
+    ``E = Syx - W2 W1 Sx`` on its own statistics; other depths admit only ``"gd"``.
 
     Raises
     ------
@@ -215,85 +216,69 @@ def train_rule(
         Unknown rule (the valid ones are listed), a coefficient outside its
         range or above the derived stability bound (naming ``coef``), or a
         rule on a shallow module.
-    RuleInstabilityError
-        Non-finite weights, weights above ``_BLOWUP``, or an anti-Hebbian row at norm 1.
+    ArithmeticError
+        ``numeric.simulate.DivergenceError`` (non-finite weights) or
+        :class:`RuleInstabilityError` (map above ``_BLOWUP``, an anti-Hebbian row at norm 1).
     """
     datasets = (datasets,) if isinstance(datasets, Dataset) else tuple(datasets)
     arch_ = get_architecture(arch)
     get_rule(rule)
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 0:
-        raise ValueError(f"steps must be an integer >= 0; got {steps!r}")
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a real number > 0; got {lr!r}")
     seeds = (seeds,) if isinstance(seeds, int) else tuple(seeds)
-    if not seeds or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds):
-        raise ValueError(f"seeds must be a non-empty sequence of integers >= 0; got {seeds!r}")
-    if len({(d.n1, d.n2, d.k1, d.k2) for d in datasets}) != 1:
-        raise ValueError("datasets must share (n1, n2, k1, k2)")
-    if rule != "gd" and any(not m.deep for m in arch_.modules):
-        raise ValueError(f"rule {rule!r} acts on W1 or W2 of a deep module; arch {arch!r} has a one-layer module "
-                         "(use rule 'gd')")
+    if rule != "gd" and any(m.depth != 2 for m in arch_.modules):
+        raise ValueError(f"rule {rule!r} acts on W1 and W2 of a two-layer module; arch {arch!r} has a module of "
+                         "another depth (use rule 'gd')")
     d0 = datasets[0]
-    B = len(datasets) * len(seeds)
-    d_idx = np.repeat(np.arange(len(datasets)), len(seeds))
-    rngs = [np.random.default_rng(seeds[b % len(seeds)]) for b in range(B)]
-    mats = [data_matrices(d) for d in datasets]
-    modules, weights = [], []
-    lam_max, row_max = 0.0, 0.0
+    lam_max = 0.0
     for module in arch_.modules:
-        rows, cols = module_slices(d0, module)
-        Xm = np.stack([X[cols] for X, _ in mats])[d_idx]
-        Ym = np.stack([Y[rows] for _, Y in mats])[d_idx]
-        P = Xm.shape[2]
-        stats = (Xm @ _t(Xm) / P, Ym @ _t(Xm) / P, Ym @ _t(Ym) / P)
-        lam_max = max(lam_max, float(np.linalg.eigvalsh(stats[0])[:, -1].max()) if len(cols) else 0.0)
-        h = len(cols) if hidden is None else hidden
-        if module.deep:
-            W = []
-            for rng in rngs:
-                W.append((rng.normal(0.0, init_scale, (h, len(cols))), rng.normal(0.0, init_scale, (len(rows), h))))
-            w = (np.stack([a for a, _ in W]), np.stack([b for _, b in W]))
-            row_max = max(row_max, float(np.sqrt(np.sum(w[0] ** 2, axis=-1)).max()))
-        else:
-            w = (np.stack([rng.normal(0.0, init_scale, (len(rows), len(cols))) for rng in rngs]),)
-        modules.append((rows, cols, stats))
-        weights.append(w)
-    the_rule, c = check_rule(rule, coef, lr=lr, lambda_max=lam_max, w1_row_norm_max=row_max)
-    with np.errstate(over="ignore", invalid="ignore"):
-        for n in range(steps):
-            new = []
-            for (rows, cols, (Sx, Syx, Syy)), w in zip(modules, weights):
-                if len(w) == 1:
-                    new.append((w[0] + lr * (Syx - w[0] @ Sx),))
-                    continue
-                W1, W2 = w
-                E = Syx - W2 @ (W1 @ Sx)
-                t1, t2 = the_rule.term(Sx, Syx, Syy, W1, W2, c)
-                new.append((W1 + lr * (_t(W2) @ E + t1), W2 + lr * (E @ _t(W1) + t2)))
-            weights = new
-            if n % 64 == 63 or n == steps - 1:
-                _check_weights(weights, n + 1, rule, c)
-    Wfull = np.zeros((B, d0.n_out, d0.n_in))
-    for (rows, cols, _), w in zip(modules, weights):
-        Wfull[:, rows[:, None], cols[None, :]] = w[1] @ w[0] if len(w) == 2 else w[0]
-    sl = d0.block_slices()
-    oo = np.linalg.norm(Wfull[:, sl["omega_y"], sl["omega_x"]], axis=(1, 2))
-    go = np.linalg.norm(Wfull[:, sl["omega_y"], sl["gamma_x"]], axis=(1, 2))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rho = np.where(oo > 0, go / np.where(oo > 0, oo, 1.0), np.nan)
-    S = np.stack([selection_matrix(d) for d in datasets])[d_idx]
-    novel = np.sum((Wfull[:, sl["omega_y"], sl["omega_x"]] - S) ** 2, axis=(1, 2))
-    Wstar = np.stack([least_squares_map(d, arch, "numpy") for d in datasets])[d_idx]
-    dev = np.linalg.norm(Wfull - Wstar, axis=(1, 2)) / np.linalg.norm(Wstar, axis=(1, 2))
-    return RuleResult(rule, c, arch, tuple(datasets[i] for i in d_idx), tuple(seeds[b % len(seeds)] for b in range(B)),
-                      rho, novel, dev, Wfull)
+        _, cols = module_slices(d0, module)
+        for X, _ in (data_matrices(d) for d in datasets):
+            Xm = X[cols]
+            if Xm.size:
+                lam_max = max(lam_max, float(np.linalg.eigvalsh(Xm @ Xm.T / Xm.shape[1])[-1]))
+    # initial anti-Hebbian rows at norm >= 1 are caught exactly by the rule's first step (RuleInstabilityError)
+    the_rule = learning_rule(rule, coef, lr=lr, lambda_max=lam_max)
+    try:
+        sim = simulate_batch(datasets, arch_, lr=lr, steps=steps, seeds=seeds, init="random", init_scale=init_scale,
+                             hidden=hidden, every=max(steps, 1), rule=the_rule)
+    except DivergenceError as err:  # name the rule's coefficient, which is what made it diverge at this lr
+        raise RuleInstabilityError(f"rule {rule!r} with coef = {_coef(rule, coef):g} diverged: {err}; use a smaller "
+                                   "|coef| or lr") from err
+    W = sim.final_map
+    if not np.all(np.isfinite(W)) or np.max(np.abs(W)) > _BLOWUP:
+        raise RuleInstabilityError(f"rule {rule!r} with coef = {_coef(rule, coef):g} diverged (map entries "
+                                   f"non-finite or above {_BLOWUP:g}); use a smaller |coef| or lr")
+    Wstar = np.stack([least_squares_map(d, arch, "numpy") for d in sim.datasets])
+    dev = np.linalg.norm(W - Wstar, axis=(1, 2)) / np.linalg.norm(Wstar, axis=(1, 2))
+    return RuleResult(rule, _coef(rule, coef), arch, sim.datasets, tuple(sim.seeds), sim.rho[:, -1],
+                      sim.novel_error[:, -1], dev, W)
 
 
-def _check_weights(weights: list, step: int, rule: str, coef: float) -> None:
-    for w in weights:
-        for a in w:
-            if not np.all(np.isfinite(a)) or np.max(np.abs(a)) > _BLOWUP:
-                raise RuleInstabilityError(
-                    f"rule {rule!r} with coef = {coef:g} diverged by step {step} (weights non-finite or above "
-                    f"{_BLOWUP:g}); use a smaller |coef| or lr"
-                )
+def _coef(rule: str, coef: float | None) -> float:
+    return float(get_rule(rule).default if coef is None else coef)
+
+
+def learning_rule(name: str, coef: float | None = None, *, lr: float, lambda_max: float,
+                  w1_row_norm_max: float = 0.0) -> LearningRule:
+    """The simulator's :class:`~numeric.learning.LearningRule` for ``name``: gradient descent plus the rule's term.
+
+    ``"gd"`` returns :data:`~numeric.learning.GRADIENT_DESCENT` itself, so the
+    gradient-descent path of the simulator is untouched. Other rules step
+    ``W <- W_gd + lr * term`` (the term evaluated at the weights before the
+    step) on two-layer modules; they may move weights out of the data span,
+    so the simulator runs them in full coordinates. Validation as in
+    :func:`check_rule`.
+    """
+    rule, c = check_rule(name, coef, lr=lr, lambda_max=lambda_max, w1_row_norm_max=w1_row_norm_max)
+    if name == "gd":
+        return GRADIENT_DESCENT
+
+    def step(stats: ModuleStats, params: tuple, rate: np.ndarray | float) -> tuple:
+        if len(params) != 2:
+            raise ValueError(f"rule {name!r} needs two-layer modules; got {len(params)} layers")
+        new = gradient_descent_step(stats, params, rate)
+        t1, t2 = rule.term(stats.Sx, stats.Syx, stats.Syy, params[0], params[1], c)
+        return new[0] + rate * t1, new[1] + rate * t2
+
+    return LearningRule(f"{name} (coef {c:g})", step, keeps_data_span=False)

@@ -100,15 +100,60 @@ from theory.dataset import Dataset  # noqa: E402
 D = Dataset(2, 1, 1, 1, 1)
 
 
+def _reference(d, arch, rule, coef, *, lr, steps, seeds, hidden, init_scale=1e-3):
+    """Plain full-space loop (independent of the simulator): GD plus the rule's term, random init as the simulator draws it."""
+    from numeric.matrices import data_matrices, module_slices
+    from theory.architectures import get_architecture
+
+    r = get_rule(rule)
+    c = r.default if coef is None else coef
+    X, Y = data_matrices(d)
+    P = X.shape[1]
+    rngs = [np.random.default_rng(s) for s in seeds]
+    mods = []
+    for m in get_architecture(arch).modules:
+        rows, cols = module_slices(d, m)
+        Xm, Ym = X[cols], Y[rows]
+        mods.append((rows, cols, Xm @ Xm.T / P, Ym @ Xm.T / P, Ym @ Ym.T / P))
+    weights = []
+    per_net = [[(rng.normal(0, init_scale, (hidden, len(m[1]))), rng.normal(0, init_scale, (len(m[0]), hidden)))
+                for m in mods] for rng in rngs]
+    for i in range(len(mods)):
+        weights.append([np.stack([p[i][0] for p in per_net]), np.stack([p[i][1] for p in per_net])])
+    for _ in range(steps):
+        new = []
+        for (rows, cols, Sx, Syx, Syy), (W1, W2) in zip(mods, weights):
+            E = Syx - W2 @ W1 @ Sx
+            t1, t2 = r.term(Sx[None], Syx[None], Syy[None], W1, W2, c)
+            new.append([W1 + lr * (np.swapaxes(W2, 1, 2) @ E + t1), W2 + lr * (E @ np.swapaxes(W1, 1, 2) + t2)])
+        weights = new
+    W = np.zeros((len(seeds), d.n_out, d.n_in))
+    for (rows, cols, *_), (W1, W2) in zip(mods, weights):
+        W[:, rows[:, None], cols[None, :]] = W2 @ W1
+    return W
+
+
 @pytest.mark.parametrize("arch", ["dense", "split", "segregated"])
 def test_gradient_descent_rule_is_the_simulator_unchanged(arch):
-    # regression: with rule "gd" the rule driver takes exactly the simulator's random-init steps
-    hidden = 6  # at least every module's rank on D
-    ours = train_rule(D, arch, "gd", lr=0.1, steps=200, seeds=(0, 1), hidden=hidden)
-    ref = simulate(D, arch, lr=0.1, steps=200, seeds=(0, 1), init="random", hidden=hidden, every=200)
-    np.testing.assert_allclose(ours.final_map, ref.final_map, rtol=0, atol=1e-12)
-    # maps equal to 1e-12 give novel errors equal to ~1e-12 (segregated: both are rounding-level, ~1e-19)
-    np.testing.assert_allclose(ours.novel_error, ref.novel_error[:, -1], rtol=1e-9, atol=1e-12)
+    # regression: rule "gd" is the simulator's own GRADIENT_DESCENT, and it matches an independent plain loop
+    from numeric.hebbian import learning_rule
+    from numeric.learning import GRADIENT_DESCENT
+
+    assert learning_rule("gd", lr=0.1, lambda_max=1.0) is GRADIENT_DESCENT
+    ours = train_rule(D, arch, "gd", lr=0.1, steps=200, seeds=(0, 1), hidden=6)
+    ref = simulate(D, arch, lr=0.1, steps=200, seeds=(0, 1), init="random", hidden=6, every=200)
+    np.testing.assert_array_equal(ours.final_map, ref.final_map)
+    np.testing.assert_allclose(ours.final_map, _reference(D, arch, "gd", None, lr=0.1, steps=200, seeds=(0, 1),
+                                                          hidden=6), rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("rule, coef", [("oja", 0.5), ("antihebbian", -0.3), ("contrastive", 0.7),
+                                        ("predictive", None)])
+def test_simulator_under_each_rule_matches_a_plain_loop(rule, coef):
+    # the simulator (full coordinates for these rules) against the independent full-space loop
+    ours = train_rule(D, "split", rule, coef, lr=0.1, steps=150, seeds=(0, 2), hidden=6)
+    ref = _reference(D, "split", rule, coef, lr=0.1, steps=150, seeds=(0, 2), hidden=6)
+    np.testing.assert_allclose(ours.final_map, ref, rtol=0, atol=1e-12)
 
 
 def test_rule_term_changes_the_trajectory():
@@ -119,7 +164,7 @@ def test_rule_term_changes_the_trajectory():
 
 
 def test_rule_on_a_one_layer_module_is_refused():
-    with pytest.raises(ValueError, match="rule 'oja'"):
+    with pytest.raises(ValueError, match="rule 'oja' acts on W1 and W2"):
         train_rule(D, "shallow", "oja", 0.1, lr=0.1, steps=1)
 
 
