@@ -59,7 +59,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from numeric.maps import selection_matrix
-from numeric.matrices import data_matrices, module_slices
+from numeric.matrices import item_matrices, module_slices
 from theory.architectures import ARCHITECTURES, get_architecture
 from theory.dataset import Dataset
 
@@ -437,8 +437,9 @@ def relu_family(
     hidden : int or sequence of int
         Widths of the hidden ReLU layers of every deep module (default one layer of 16).
     train : sequence of int, optional
-        Indices of the training items (columns of ``data_matrices``); default
-        all. Held-out observables use the other items.
+        Indices of the training items (item order of ``item_matrices``);
+        default the datasets' own ``Dataset.train`` (all items when unset).
+        Held-out observables use the other items.
     momentum : float
         Heavy-ball coefficient in ``[0, 1)`` (0: plain gradient descent).
     init_scale : float
@@ -458,11 +459,16 @@ def relu_family(
     get_architecture(arch)
     lrs, seeds, hidden = check_lrs(lr), check_seeds(seeds), check_hidden(hidden)
     d0 = datasets[0]
-    items = check_items(train, d0.P)
+    own = {d.train for d in datasets}
+    if len(own) != 1:
+        raise ValueError("datasets must share their training items (Dataset.train)")
+    if train is not None and d0.train is not None and tuple(sorted(train)) != d0.train_items:
+        raise ValueError(f"train {tuple(train)!r} differs from the datasets' own training items {d0.train_items!r}")
+    items = check_items(train, d0.P) if train is not None else d0.train_items
     modules = family_modules(d0, arch, hidden)
     nd, nl, ns = len(datasets), len(lrs), len(seeds)
     d_idx = np.repeat(np.arange(nd), nl * ns)
-    XY = [data_matrices(d) for d in datasets]
+    XY = [item_matrices(d) for d in datasets]  # every item: training columns are selected below
     Xall = np.stack([xy[0] for xy in XY])[d_idx]
     Yall = np.stack([xy[1] for xy in XY])[d_idx]
     res = fit(modules, Xall[:, :, items], Yall[:, :, items], lr=np.tile(np.repeat(lrs, ns), nd), steps=steps,

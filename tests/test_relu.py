@@ -159,3 +159,13 @@ def test_fit_rejects_mismatched_batch():
     modules = (ReluModule("m", (0,), (0,), (2,)),)
     with pytest.raises(ValueError, match="batch"):
         fit(modules, np.zeros((2, 1, 3)), np.zeros((1, 1, 3)), lr=np.ones(2), steps=1, seeds=(0, 1))
+
+
+def test_dataset_training_subset_is_the_default_training_set():
+    d = Dataset(3, 2, 1, 1, 1, train=(0, 3, 5, 6))
+    via_dataset = relu_family(d, "dense", lr=0.1, steps=50, seeds=(0,))
+    via_argument = relu_family(Dataset(3, 2, 1, 1, 1), "dense", lr=0.1, steps=50, seeds=(0,), train=(0, 3, 5, 6))
+    assert via_dataset.train_items == (0, 3, 5, 6)
+    np.testing.assert_array_equal(via_dataset.heldout_error, via_argument.heldout_error)
+    with pytest.raises(ValueError, match="train"):
+        relu_family(d, "dense", lr=0.1, steps=1, train=(1, 2, 4))
