@@ -113,3 +113,21 @@ def test_relu_experiment_runs_every_arrangement_through_the_api():
     assert {r.arrangement for r in rep.rows} == {"dense", "shallow", "split", "segregated"}
     seg = [r for r in rep.rows if r.arrangement == "segregated" and r.statistic == "rho (Jacobian)"]
     assert seg[0].estimate.mean == 0.0
+
+
+def test_cli_verify_empirical_reports_the_claim(capsys):
+    assert cli.main(["verify", "--empirical", "--budget", "ci", "--theorem", "E3", "--json", "--quiet"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    (claim,) = out["claims"]
+    assert claim["id"] == "E3" and claim["kind"] == "empirical" and claim["outcome"] == "confirmed"
+    assert claim["estimate"]["n"] == BUDGETS["ci"].seeds
+
+
+def test_cli_verify_empirical_exits_1_when_an_outcome_changes(monkeypatch, capsys):
+    # negative control: the same run against a pinned outcome it does not reach fails
+    import dataclasses
+
+    changed = tuple(dataclasses.replace(c, expected="refuted") if c.id == "E3" else c for c in EMPIRICAL)
+    monkeypatch.setattr(empirical, "EMPIRICAL", changed)
+    assert cli.main(["verify", "--empirical", "--budget", "ci", "--theorem", "E3", "--quiet"]) == 1
+    assert "OUTCOMES CHANGED" in capsys.readouterr().out
