@@ -6,6 +6,7 @@ grids of a few dozen certifications (each 10-500 ms) so they take seconds.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -264,6 +265,23 @@ def test_run_chunk_turns_exceptions_into_records_unless_fail_fast():
     assert record.status == "failed" and "a0 must be below half" in record.error
     with pytest.raises(ValueError, match="a0 must be below half"):
         run_chunk("half_time", [point], "v", fail_fast=True)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_bar_shows_done_failed_remaining_on_terminals_only_unless_quiet(tmp_path, monkeypatch, quiet):
+    spec = parse_spec({"task": "half_time", "grid": {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "arch": "dense",
+                                                     "mode": "pi1", "a0": [0.001, 0.9, 0.002]}})  # 0.9 fails
+    terminal = _Terminal()
+    monkeypatch.setattr(sys, "stderr", terminal)
+    summary = run_sweep(spec, tmp_path, workers=0, progress=not quiet)
+    assert (summary.done, summary.failed) == (2, 1)
+    shown = terminal.getvalue()
+    assert ("done=2 failed=1 remaining=0" in shown) != quiet, shown
 
 
 @pytest.mark.parametrize("seconds, remaining, workers, fixed, expected", [
