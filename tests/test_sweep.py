@@ -237,6 +237,16 @@ def test_raising_task_is_recorded_failed_and_the_sweep_goes_on(tmp_path):
     assert rows[0.001]["status"] == "done" and rows[0.001]["t_half"] > 0
 
 
+@pytest.mark.parametrize("options, message", [
+    ({"workers": -1}, "workers must be an integer in [0, 1024]"),
+    ({"scheduler": "tcp://127.0.0.1:1", "workers": 2}, "cannot be combined with scheduler"),
+])
+def test_bad_run_options_are_refused_before_anything_is_written(tmp_path, options, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_sweep(parse_spec(SMALL), tmp_path / "o", progress=False, **options)
+    assert not (tmp_path / "o").exists()
+
+
 def test_store_refuses_a_non_empty_out_without_resume(tmp_path):
     spec = parse_spec({**SMALL, "grid": {**SMALL["grid"], "theorem": "T2", "n1": 2}})
     run_sweep(spec, tmp_path, workers=0, progress=False)

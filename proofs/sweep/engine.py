@@ -348,6 +348,7 @@ def run_sweep(
         After Ctrl-C, once the running chunks are cancelled and the cluster is
         closed; everything written stays in the store.
     """
+    _check_run_options(scheduler, workers)  # before the output directory is created
     store = ResultStore(out)
     try:
         return _run(spec, store, scheduler=scheduler, workers=workers, resume=resume, progress=progress,
