@@ -206,3 +206,107 @@ def test_mode_dynamics_is_cached_and_frozen():
     assert m is dyn.mode_dynamics(True)
     with pytest.raises(AttributeError):
         m.deep = False  # type: ignore[misc]
+
+
+# --- depth L (THEORY.md section 8) ----------------------------------------------
+
+L = dyn.L_depth
+#: THEORY.md section 8, typed: tau da/dt of an L-layer module.
+THEORY_DEPTH_RHS = L * A ** (2 - 2 / L) * (PI - LAM * A)
+DEPTHS = pytest.mark.parametrize("depth", [1, 2, 3, 4])
+
+
+def test_depth_ode_for_symbolic_depth_matches_theory_md():
+    rhs, derivation = dyn.depth_ode()
+    assert _is_zero(rhs - THEORY_DEPTH_RHS), f"tau da/dt = {rhs}"
+    assert _is_zero(derivation.steps[-1].expr - THEORY_DEPTH_RHS)
+
+
+@pytest.mark.parametrize("depth, deep", [(1, False), (2, True)])
+def test_depth_ode_reduces_to_the_matrix_derived_ode(depth, deep):
+    assert _is_zero(dyn.depth_dynamics(depth).rhs - dyn.mode_dynamics(deep).rhs)
+    assert _is_zero(dyn.depth_dynamics(depth).rhs - THEORY_RHS[deep])
+
+
+@DEPTHS
+def test_depth_fixed_point_is_pi_over_lambda_and_attracts(depth):
+    m = dyn.depth_dynamics(depth)
+    assert _is_zero(m.fixed_point - FIXED_POINT)
+    # d/da [L a^(2-2/L)(pi - lambda a)] / tau at a* = -L lambda a*^(2-2/L) / tau
+    assert _is_zero(m.stability + depth * LAM * FIXED_POINT ** (2 - sp.Rational(2, depth)) / TAU)
+
+
+def _mp_elapsed(depth, pi, lam, a0, a, tau):
+    """tau * int_a0^a da / (L a^(2-2/L) (pi - lambda a)) by mpmath quadrature (typed from THEORY.md)."""
+    import mpmath
+
+    return tau * mpmath.quad(lambda x: 1 / (depth * x ** (2 - mpmath.mpf(2) / depth) * (pi - lam * x)), [a0, a])
+
+
+# (a0, a) pairs with a* = 9/4: growth from below, decay from above.
+ELAPSED_POINTS = [(sp.Rational(1, 100), sp.Rational(1, 2)), (sp.Rational(1, 2), 2), (4, sp.Rational(5, 2))]
+
+
+@DEPTHS
+@pytest.mark.parametrize("a0, a", ELAPSED_POINTS)
+def test_implicit_solution_equals_quadrature_of_theory_integral(depth, a0, a):
+    import mpmath
+
+    pi, lam, tau = sp.Rational(3, 2), sp.Rational(2, 3), 2
+    derived = dyn.depth_dynamics(depth).elapsed.xreplace({PI: pi, LAM: lam, A0: a0, A: a, TAU: tau})
+    mp = lambda q: mpmath.mpf(sp.Rational(q).p) / sp.Rational(q).q  # noqa: E731
+    with mpmath.workdps(40):
+        expected = _mp_elapsed(depth, mp(pi), mp(lam), mp(a0), mp(a), tau)
+        got = mpmath.mpf(str(sp.N(derived, 45)))
+        assert abs(got - expected) < mpmath.mpf("1e-30") * max(1, abs(expected)), (derived, expected)
+
+
+@pytest.mark.parametrize("depth", [1, 2])
+def test_depth_half_time_equals_explicit_half_time(depth):
+    half = dyn.depth_dynamics(depth).half_time
+    assert _is_zero(sp.expand_log(half - THEORY_HALF_TIME[depth == 2], force=True)), f"t_half = {half}"
+
+
+@pytest.mark.parametrize("depth, growth, limit", [
+    (1, sp.Integer(1), TAU * sp.log(2) / LAM),          # shallow: finite as a0 -> 0
+    (2, sp.log(1 / A0), TAU / (2 * PI)),               # T8 of THEORY.md
+    (3, A0 ** -sp.Rational(1, 3), TAU / PI),           # a0^-(1 - 2/L), coefficient tau/((L - 2) pi)
+    (4, A0 ** -sp.Rational(1, 2), TAU / (2 * PI)),
+])
+def test_small_init_half_time_growth(depth, growth, limit):
+    g, lim = dyn.depth_dynamics(depth).small_init
+    assert _is_zero(g - growth), g
+    assert _is_zero(lim - limit), lim
+
+
+def test_small_init_growth_for_symbolic_depth_is_tau_over_l_minus_2_pi():
+    limit, _ = dyn.small_init_growth()
+    assert _is_zero(limit - TAU / ((L - 2) * PI)), limit
+    assert sp.diff(limit, PI).xreplace({L: L + 3}).is_negative  # L >= 3: decreasing in pi
+
+
+@DEPTHS
+def test_half_time_profile_rebuilds_half_time(depth):
+    m = dyn.depth_dynamics(depth)
+    rebuilt = TAU * A0 ** (sp.Rational(2, depth) - 2) / LAM * m.half_time_profile.xreplace({dyn.x0_m: LAM * A0 / PI})
+    vals = {PI: sp.Rational(5, 2), LAM: sp.Rational(1, 3), TAU: 3, A0: sp.Rational(1, 50)}
+    assert abs(sp.N((rebuilt - m.half_time).xreplace(vals), 30)) < 1e-25
+
+
+def test_euler_global_error_solves_error_equation_typed_here():
+    # e(s) = -(h/2) f(v) ln(f(v)/f(v0)), f(v) = v^(L-1)(1 - v^L); at L = 2 in a = a* v^2 this is the
+    # Euler error of numeric.simulate's docstring, -(eta pi a*) x(1-x)[ln(x/x0)/2 + ln((1-x)/(1-x0))].
+    e, _ = dyn.euler_global_error()
+    v, v0, h = dyn.v_m, dyn.v0_m, dyn.h_m
+    f = lambda u: u ** (L - 1) * (1 - u ** L)  # noqa: E731
+    assert _is_zero(sp.expand_log(e - (-h / 2 * f(v) * sp.log(f(v) / f(v0))), force=True))
+    x, x0, eta = sp.symbols("x x0 eta", positive=True)
+    at2 = (2 * FIXED_POINT * v * e).xreplace({L: 2}).xreplace({h: eta * PI}).xreplace({v: sp.sqrt(x), v0: sp.sqrt(x0)})
+    stated = -eta * PI * FIXED_POINT * x * (1 - x) * (sp.log(x / x0) / 2 + sp.log((1 - x) / (1 - x0)))
+    assert _is_zero(sp.expand_log(at2 - stated, force=True))
+
+
+@pytest.mark.parametrize("bad", [0, 7, 2.0, True, "3", None])
+def test_depth_outside_range_is_rejected_naming_depth(bad):
+    with pytest.raises(ValueError, match=r"depth must be an integer in \[1, 6\]"):
+        dyn.depth_dynamics(bad)

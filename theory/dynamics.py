@@ -440,3 +440,472 @@ def half_time_condition(deep: bool) -> sp.Rel:
     if not prefactor.is_positive:
         raise AssertionError(f"half time is not a positive multiple of a logarithm: {half}")
     return sp.solve_univariate_inequality(log_term.args[0] > 1, s.a0, relational=True)
+
+
+# ---------------------------------------------------------------------------
+# Depth L (THEORY.md section 8): an L-layer module W_L ... W_1.
+#
+# Stage A derives the mode ODE for a *symbolic* depth L from the loss, and
+# checks it on explicit diagonal matrices for fixed L. Stage B solves it: for
+# L = 1, 2 the explicit solutions above; for every L the implicit solution
+# t(a), obtained by the substitution a = a* v^L, which turns the integrand
+# into the rational function 1/(v^(L-1) (1 - v^L)) of v (numeric
+# coefficients), integrated by sympy for each fixed L and verified by
+# differentiation. Stage C derives the half time, its small-a0 growth and the
+# ordering of T8 at depth L. Stage D derives the first-order global error of
+# gradient descent (forward Euler in v) against the flow.
+
+#: Depth symbol (number of layers of a module).
+L_depth = sp.Symbol("L", integer=True, positive=True)
+#: Smallest and largest depth handled (sympy integrates 1/(v^(L-1)(1 - v^L)) in
+#: elementary functions, without RootSum, for every L in this range).
+MIN_DEPTH, MAX_DEPTH = 1, 6
+#: Normalized layer coordinate ``v = (a/a*)^(1/L)``, the variable of the implicit solution.
+v_m = sp.Symbol("v", positive=True)
+#: Its initial value ``v0 = (a0/a*)^(1/L)``.
+v0_m = sp.Symbol("v0", positive=True)
+#: Normalized initial strength ``x0 = a0/a*``.
+x0_m = sp.Symbol("x0", positive=True)
+#: Step of forward Euler in the normalized time ``s`` (``h = eta pi a*^(1 - 2/L)``).
+h_m = sp.Symbol("h", positive=True)
+
+__all__ += [
+    "L_depth", "MIN_DEPTH", "MAX_DEPTH", "v_m", "v0_m", "x0_m", "h_m", "check_depth", "DepthDynamics",
+    "depth_ode", "depth_dynamics", "time_integrand", "small_init_growth", "euler_global_error",
+]
+
+
+def check_depth(depth: object) -> int:
+    """Return ``depth`` if it is an integer in ``[MIN_DEPTH, MAX_DEPTH]``; else ``ValueError`` naming it."""
+    if isinstance(depth, bool) or not isinstance(depth, int) or not MIN_DEPTH <= depth <= MAX_DEPTH:
+        raise ValueError(f"depth must be an integer in [{MIN_DEPTH}, {MAX_DEPTH}] (number of layers); got {depth!r}")
+    return depth
+
+
+def _per_mode_loss() -> tuple[sp.Expr, Derivation]:
+    """The loss of a diagonal map, per mode: ``-pi a + lambda a^2 / 2`` (plus a constant).
+
+    The loss in terms of the statistics (stage 1; it depends on the network
+    only through its map W) is evaluated on diagonal statistics and a diagonal
+    map with three generic modes; it must be a sum of one function per mode.
+    """
+    loss, d = _loss_in_statistics(False)
+    idx = range(1, _N_MODES + 1)
+    pis = [sp.Symbol(f"pi_{i}", positive=True) for i in idx]
+    lams = [sp.Symbol(f"lambda_{i}", positive=True) for i in idx]
+    strengths = [sp.Symbol(f"a_{i}", positive=True) for i in idx]
+    syy = sp.Symbol("trace_Syy")
+    values = {_W: sp.ImmutableMatrix(sp.diag(*strengths)), _SYX: sp.ImmutableMatrix(sp.diag(*pis)),
+              _SX: sp.ImmutableMatrix(sp.diag(*lams))}
+    explicit = sp.expand(loss.xreplace({sp.Trace(_SYY): syy}).xreplace(values).doit())
+    per_mode = [sp.expand(explicit.diff(a_i)) for a_i in strengths]
+    terms = [sp.integrate(g, a_i) for g, a_i in zip(per_mode, strengths)]
+    if sp.expand(explicit - sum(terms) - syy / 2) != 0:
+        raise AssertionError(f"the loss of a diagonal map does not split into modes: {explicit}")
+    generic = {sp.expand(t.xreplace({pis[i]: s.pi_m, lams[i]: s.lam_m, strengths[i]: s.a_m}))
+               for i, t in enumerate(terms)}
+    if len(generic) != 1:
+        raise AssertionError(f"modes have different losses: {generic}")
+    (ell,) = generic
+    return ell, d.then(f"On diagonal Syx = Pi, Sx = Lambda, W = diag(a) ({_N_MODES} generic modes) the loss is "
+                       "tr(Syy)/2 plus one term per mode", ell)
+
+
+@cache
+def depth_ode() -> tuple[sp.Expr, Derivation]:
+    """Derive ``tau da/dt`` of one mode of an L-layer module for symbolic depth ``L``.
+
+    The product ``a = w_L ... w_1`` of the layers' scalar entries on one mode
+    enters the per-mode loss; one layer's entry ``x`` times the other
+    ``L - 1`` balanced entries ``w`` gives ``a = x w^(L-1)``. Gradient flow
+    moves that layer by ``-d loss/dx`` at ``x = w``, the same for every layer
+    (the loss depends on the layers through their product only), so a balanced
+    start stays balanced. The chain rule over the product sums ``L`` equal
+    terms; with ``w = a^(1/L)``:
+
+    .. math:: \\tau \\dot a = L a^{2 - 2/L} (\\pi - \\lambda a).
+
+    Returns
+    -------
+    (sympy.Expr, Derivation)
+        The right-hand side in ``a_m, pi_m, lam_m, L_depth`` and its derivation.
+    """
+    ell, d = _per_mode_loss()
+    L = L_depth
+    w, x = sp.Symbol("w", positive=True), sp.Symbol("x", positive=True)
+    d = Derivation("Mode ODE of an L-layer module (symbolic L)").extend(d)
+    d = d.then("Balanced layers on one mode: one layer x, the other L - 1 equal to w; a = x w^(L-1)", x * w ** (L - 1))
+    layer = sp.factor(-sp.diff(ell.xreplace({s.a_m: x * w ** (L - 1)}), x).xreplace({x: w}))
+    d = d.then("tau dw_l/dt = -d loss/d x at x = w (the same for every layer l: balance is kept)", layer)
+    chain = L * w ** (L - 1) * layer
+    d = d.then("Chain rule: tau da/dt = sum_l (prod_{k != l} w_k) tau dw_l/dt = L w^(L-1) tau dw/dt", chain)
+    rhs = L * s.a_m ** (2 - 2 / L) * (s.pi_m - s.lam_m * s.a_m)
+    if sp.simplify(chain.xreplace({w: s.a_m ** (1 / L)}) - rhs) != 0:
+        raise AssertionError(f"chain rule does not give L a^(2-2/L)(pi - lambda a): {chain}")
+    return rhs, d.then("With w = a^(1/L): tau da/dt", rhs)
+
+
+def _layer_products(mats: list) -> list:
+    """``(W_{>l}, W_{<l})`` for each layer l of ``W_L ... W_1`` (``mats[0]`` is W_1)."""
+    n = len(mats)
+    out = []
+    for l in range(n):
+        above = sp.eye(mats[-1].shape[0])
+        for m in reversed(mats[l + 1:]):
+            above = above * m
+        below = sp.eye(mats[0].shape[1])
+        for m in reversed(mats[:l]):
+            below = below * m
+        out.append((above, below))
+    return out
+
+
+def _explicit_depth_check(depth: int) -> Derivation:
+    """Check the ODE at depth ``depth`` on explicit matrices, from the raw loss.
+
+    (1) For each layer l with generic 2 x 2 entries (the other layers and two
+    items fixed exact rationals, so the loss stays quadratic in the variables
+    differentiated), minus the entrywise gradient of
+    ``(1/2P) sum_i ||y_i - W_L...W_1 x_i||^2`` equals
+    ``W_{>l}^T (Syx - W Sx) W_{<l}^T`` (the layer flow). (2) With diagonal
+    statistics of three generic modes and balanced layers ``diag(a^(1/L))``
+    every layer flow is diagonal and equal, and the product moves by
+    ``diag(L a^(2-2/L)(pi - lambda a))``.
+    """
+    items, size = 2, 2
+    xs = sp.Matrix([[1, -2], [3, 1]])
+    ys = sp.Matrix([[2, 1], [-1, 4]])
+    fixed = [sp.Matrix([[l + 1, -1], [sp.Rational(1, l + 2), 2]]) for l in range(depth)]
+    sx, syx = xs * xs.T / items, ys * xs.T / items
+    for l in range(depth):
+        layers = list(fixed)
+        layers[l] = _generic_matrix(f"w{l}_", size, size)
+        product = sp.eye(size)
+        for m in layers:
+            product = m * product
+        errors = [ys[:, i] - product * xs[:, i] for i in range(items)]
+        loss = sp.expand(sum(((e.T * e)[0, 0] for e in errors), sp.Integer(0)) / (2 * items))
+        above, below = _layer_products(layers)[l]
+        minus_grad = -layers[l].applyfunc(lambda e: sp.diff(loss, e))
+        if (minus_grad - above.T * (syx - product * sx) * below.T).applyfunc(sp.expand) != sp.zeros(size, size):
+            raise AssertionError(f"layer {l + 1} flow at depth {depth} differs from -dL/dW_l")
+    idx = range(1, _N_MODES + 1)
+    pis = [sp.Symbol(f"pi_{i}", positive=True) for i in idx]
+    lams = [sp.Symbol(f"lambda_{i}", positive=True) for i in idx]
+    strengths = [sp.Symbol(f"a_{i}", positive=True) for i in idx]
+    balanced = [sp.diag(*[a_i ** sp.Rational(1, depth) for a_i in strengths])] * depth
+    w = sp.diag(*strengths)
+    err = sp.diag(*pis) - w * sp.diag(*lams)
+    flows = [(above.T * err * below.T).applyfunc(sp.expand) for above, below in _layer_products(balanced)]
+    if any(not f.is_diagonal() or f != flows[0] for f in flows):
+        raise AssertionError(f"balanced diagonal ansatz not preserved at depth {depth}")
+    moved = sp.zeros(_N_MODES, _N_MODES)
+    for f, (above, below) in zip(flows, _layer_products(balanced)):
+        moved += above * f * below
+    expected = sp.diag(*[depth * a_i ** (2 - sp.Rational(2, depth)) * (p - lm * a_i)
+                         for a_i, p, lm in zip(strengths, pis, lams)])
+    if (moved - expected).applyfunc(sp.simplify) != sp.zeros(_N_MODES, _N_MODES):
+        raise AssertionError(f"product flow at depth {depth} is not L a^(2-2/L)(pi - lambda a): {moved}")
+    return Derivation("").then(
+        f"Checked at L = {depth} on explicit matrices: the entrywise gradient of the raw sum of squares "
+        f"in each layer ({size} x {size} generic entries, the others and {items} items fixed) is W_(>l)^T (Syx - W Sx) W_(<l)^T, and balanced diagonal "
+        f"layers diag(a^(1/L)) over {_N_MODES} generic modes move the product by diag(L a^(2-2/L)(pi - lambda a))")
+
+
+def time_integrand(depth: int | sp.Symbol = L_depth) -> sp.Expr:
+    """``1 / (v^(L-1) (1 - v^L))``: ``dt`` in units of ``tau a*^(2/L-1) / pi`` per ``dv``."""
+    return 1 / (v_m ** (depth - 1) * (1 - v_m ** depth))
+
+
+def _substitution() -> Derivation:
+    """Symbolic L: ``a = a* v^L`` turns ``tau da / (L a^(2-2/L)(pi - lambda a))`` into the rational integrand."""
+    L, a, star = L_depth, s.a_m, s.pi_m / s.lam_m
+    v_of_a = (a / star) ** (1 / L)
+    left = star ** (2 / L - 1) / s.pi_m * time_integrand().xreplace({v_m: v_of_a}) * sp.diff(v_of_a, a)
+    right = 1 / (L * a ** (2 - 2 / L) * (s.pi_m - s.lam_m * a))
+    if sp.simplify(left / right) != 1:
+        raise AssertionError(f"substitution a = a* v^L fails: {sp.simplify(left / right)}")
+    return Derivation("").then(
+        "Substitute a = a* v^L (a* = pi/lambda), symbolic L: dt = tau a*^(2/L - 1)/pi * dv / (v^(L-1)(1 - v^L))",
+        time_integrand())
+
+
+def _antiderivative(depth: int) -> tuple[sp.Expr, sp.Expr, Derivation]:
+    """Real antiderivatives ``G(v)`` of the integrand: on ``v > 0, v != 1``, and on ``0 < v < 1``.
+
+    Sympy integrates the partial fractions. The first result replaces ``log z``
+    by ``log|z|`` (the same derivative on either side of ``v = 1``; a trajectory
+    never crosses its fixed point ``v = 1``); the second by ``log(-z)`` where
+    ``z < 0`` on ``(0, 1)`` (the factors have no root in ``(0, 1)``, so the sign
+    at ``v = 1/2`` decides), free of ``Abs`` for the half time (``a0 < a*/2``).
+    """
+    integrand = time_integrand(depth)
+    raw = sp.integrate(sp.apart(integrand, v_m), v_m)
+    if raw.has(sp.RootSum) or raw.has(sp.Integral):
+        raise AssertionError(f"no elementary antiderivative found at depth {depth}: {raw}")
+    if sp.simplify(sp.diff(raw, v_m) - integrand) != 0:
+        raise AssertionError(f"antiderivative at depth {depth} fails differentiation: {raw}")
+    real = raw.replace(sp.log, lambda z: sp.log(sp.Abs(z)))
+    below = raw.replace(sp.log, lambda z: sp.log(-z) if z.xreplace({v_m: sp.Rational(1, 2)}) < 0 else sp.log(z))
+    d = Derivation("").then(f"L = {depth}: sympy integrates the partial fractions of the integrand", raw)
+    d = d.then("Verified by differentiation; real on both sides of v = 1 with log|.|", real)
+    return real, below, d.then("On 0 < v < 1 (growth from below a*)", below)
+
+
+def _growth_split() -> Derivation:
+    """Symbolic L: the integrand is ``v^(1-L)`` plus ``v / (1 - v^L)``, bounded near v = 0."""
+    if sp.simplify(time_integrand() - (v_m ** (1 - L_depth) + v_m / (1 - v_m ** L_depth))) != 0:
+        raise AssertionError("integrand does not split as v^(1-L) + v/(1 - v^L)")
+    return Derivation("").then("Symbolic L: 1/(v^(L-1)(1 - v^L)) = v^(1-L) + v/(1 - v^L) (the second term is "
+                               "bounded on [0, v_half], v_half = 2^(-1/L) < 1)",
+                               v_m ** (1 - L_depth) + v_m / (1 - v_m ** L_depth))
+
+
+def small_init_growth() -> tuple[sp.Expr, Derivation]:
+    """Symbolic L >= 3: ``t_half * a0^((L-2)/L) -> tau / ((L - 2) pi)`` as ``a0 -> 0``.
+
+    Only ``v^(1-L)`` in the split integrand diverges at ``v0 -> 0``; its integral
+    from v0 is ``(v0^(2-L) - v_half^(2-L))/(L - 2)``, and with
+    ``v0 = (a0/a*)^(1/L)`` the leading term times ``a0^((L-2)/L)`` is the
+    constant ``a*^((L-2)/L)``; every other term times ``a0^((L-2)/L)`` tends to
+    0. Written with ``L = m + 2``, ``m >= 1``, so that ``L - 2 > 0`` is known.
+
+    Returns
+    -------
+    (sympy.Expr, Derivation)
+        The limit ``tau / ((L - 2) pi)`` and its derivation.
+    """
+    m = sp.Symbol("m", integer=True, positive=True)
+    L = m + 2
+    star, a0 = s.pi_m / s.lam_m, s.a0
+    v0 = (a0 / star) ** (1 / L)
+    scale = s.tau * star ** (sp.Integer(2) / L - 1) / s.pi_m
+    power = v_m ** (1 - L)
+    antideriv = v_m ** (2 - L) / (2 - L)
+    if sp.simplify(sp.diff(antideriv, v_m) - power) != 0:
+        raise AssertionError("antiderivative of v^(1-L) is wrong")
+    leading = scale * a0 ** (m / L) * (-antideriv.xreplace({v_m: v0}))
+    leading = sp.simplify(sp.powsimp(leading, force=False))
+    vanishing = sp.limit(a0 ** (m / L), a0, 0, "+")
+    limit = sp.simplify(leading)
+    if leading.has(a0) or vanishing != 0:
+        raise AssertionError(f"leading term is not constant ({leading}) or a0^((L-2)/L) does not vanish")
+    limit = limit.xreplace({m: L_depth - 2})
+    d = Derivation("Small initialization at depth L >= 3 (symbolic L)").extend(_growth_split())
+    d = d.then("Integral of v^(1-L) from v0: (v0^(2-L) - v_half^(2-L))/(L - 2)")
+    d = d.then("Leading term of t_half times a0^((L-2)/L), with v0 = (a0/a*)^(1/L): a constant", limit)
+    d = d.then("The other terms are bounded, times a0^((L-2)/L) -> 0 (L > 2), so the limit is", limit)
+    return limit, d.then("It decreases strictly in pi (and does not depend on lambda): larger pi is learned "
+                         "first when a0 -> 0, with t_half ~ tau / ((L-2) pi a0^((L-2)/L)), not ~ ln(1/a0)")
+
+
+@dataclass(frozen=True)
+class DepthDynamics:
+    """The derived dynamics of one mode strength of an L-layer module.
+
+    Attributes
+    ----------
+    depth : int
+        Number of layers L.
+    rhs : sympy.Expr
+        ``tau da/dt = L a^(2-2/L) (pi - lambda a)`` in ``a_m, pi_m, lam_m``.
+    fixed_point, stability : sympy.Expr
+        ``a* = pi/lambda`` and ``d(da/dt)/da`` there (negative).
+    antiderivative : sympy.Expr
+        ``G(v)``, real, with ``G'(v) = 1/(v^(L-1)(1 - v^L))``.
+    elapsed : sympy.Expr
+        The implicit solution: the time ``t(a)`` to go from ``a0`` to ``a_m``,
+        ``tau a*^(2/L-1)/pi (G(v(a)) - G(v(a0)))`` with ``v(a) = (a/a*)^(1/L)``.
+    half_time : sympy.Expr
+        ``t(a*/2)`` in ``pi_m, lam_m, a0, tau``.
+    half_time_profile : sympy.Expr
+        ``H(x0)`` with ``t_half = tau a0^(2/L-2)/lambda H(lambda a0/pi)``: for fixed
+        ``lambda, a0``, ``d t_half / d pi < 0`` iff ``H'(x0) > 0``.
+    small_init : tuple of (sympy.Expr, sympy.Expr)
+        ``(g(a0), limit)``: ``t_half / g(a0) -> limit`` as ``a0 -> 0``; ``g = 1``
+        (L = 1), ``ln(1/a0)`` (L = 2), ``a0^(-(L-2)/L)`` (L >= 3).
+    solution : sympy.Expr or None
+        Explicit ``a(t)`` (L = 1, 2: :func:`mode_dynamics`), else None.
+    derivation : Derivation
+    """
+
+    depth: int
+    rhs: sp.Expr
+    fixed_point: sp.Expr
+    stability: sp.Expr
+    antiderivative: sp.Expr
+    elapsed: sp.Expr
+    half_time: sp.Expr
+    half_time_profile: sp.Expr
+    small_init: tuple[sp.Expr, sp.Expr]
+    solution: sp.Expr | None
+    derivation: Derivation
+
+
+def _deep_flag(depth: int) -> bool | None:
+    return {1: False, 2: True}.get(depth)
+
+
+@cache
+def depth_dynamics(depth: int) -> DepthDynamics:
+    """Derive the dynamics of one mode of an L-layer module, ``L = depth``.
+
+    The ODE is the symbolic-L result of :func:`depth_ode` at ``L = depth``
+    (for L = 1, 2 compared with the matrix derivation of :func:`gradient_flow`;
+    for L >= 3 checked on explicit matrices). The implicit solution ``t(a)``
+    is derived for every L and checked against the ODE; for L = 1, 2 it is
+    also checked against the explicit solution, and the half times agree.
+
+    Parameters
+    ----------
+    depth : int
+        Number of layers, in ``[MIN_DEPTH, MAX_DEPTH]``.
+
+    Examples
+    --------
+    >>> from theory import symbols as s
+    >>> depth_dynamics(3).fixed_point == s.pi_m / s.lam_m
+    True
+    """
+    depth = check_depth(depth)
+    general, d = depth_ode()
+    rhs = general.xreplace({L_depth: depth})
+    d = Derivation(f"Mode dynamics of a {depth}-layer module").extend(d).then(f"At L = {depth}", rhs)
+    deep = _deep_flag(depth)
+    if deep is not None:
+        if sp.simplify(rhs - _reduction(deep)[0]) != 0:
+            raise AssertionError(f"depth-{depth} ODE differs from the matrix derivation: {rhs}")
+        d = d.then(f"Equal to the ODE derived from the matrix gradient flow ({'deep' if deep else 'shallow'})")
+    else:
+        d = d.extend(_explicit_depth_check(depth))
+    star = _fixed_point(rhs)
+    stability = sp.simplify(sp.diff(rhs / s.tau, s.a_m).xreplace({s.a_m: star}))
+    if not stability.is_negative:
+        raise AssertionError(f"fixed point is not attracting at depth {depth}: {stability}")
+    d = d.then("Fixed point", star).then("Stability d(da/dt)/da at a* (negative)", stability)
+    d = d.extend(_substitution())
+    anti, below, anti_d = _antiderivative(depth)
+    d = d.extend(anti_d)
+    scale = s.tau * star ** (sp.Rational(2, depth) - 1) / s.pi_m
+    v_of = lambda a: (a / star) ** sp.Rational(1, depth)  # noqa: E731
+    elapsed = scale * (anti.xreplace({v_m: v_of(s.a_m)}) - anti.xreplace({v_m: v_of(s.a0)}))
+    growth = scale * (below.xreplace({v_m: v_of(s.a_m)}) - below.xreplace({v_m: v_of(s.a0)}))
+    _check_elapsed(growth, elapsed, rhs, depth)
+    d = d.then("Implicit solution t(a) (checked: tau / (dt/da) = rhs, t(a0) = 0)", elapsed)
+    half = growth.xreplace({s.a_m: star / 2})
+    d = d.then("Half time t(a*/2)", half)
+    solution = None
+    if deep is not None:
+        solution = mode_dynamics(deep).solution
+        _check_against_explicit(elapsed, half, solution, deep)
+        d = d.then("Agrees with the explicit solution: t(a(t)) = t and the same half time")
+    profile = (x0_m ** (2 - sp.Rational(2, depth))
+               * (below.xreplace({v_m: 2 ** -sp.Rational(1, depth)}) - below.xreplace({v_m: x0_m ** sp.Rational(1, depth)})))
+    _check_profile(half, profile, depth)
+    d = d.then("Profile H(x0): t_half = tau a0^(2/L-2)/lambda H(lambda a0/pi) (checked)", profile)
+    small = _small_init_limit(half, depth)
+    d = d.then(f"As a0 -> 0: t_half / ({small[0]}) ->", small[1])
+    return DepthDynamics(depth, rhs, star, stability, anti, elapsed, half, profile, small, solution, d)
+
+
+def _check_elapsed(growth: sp.Expr, elapsed: sp.Expr, rhs: sp.Expr, depth: int) -> None:
+    """``tau / (dt/da) = rhs`` and ``t(a0) = 0``: symbolically on ``a < a*``, at exact points on both sides.
+
+    ``growth`` is t(a) on ``0 < a < a*`` (no ``Abs``), ``elapsed`` the form valid on both sides of ``a*``.
+    """
+    below = {s.a_m: s.pi_m / s.lam_m * v_m ** depth}  # a < a*: v in (0, 1)
+    residual = (sp.diff(growth, s.a_m) * rhs / s.tau).xreplace(below)
+    if sp.simplify(residual - 1) != 0:
+        raise AssertionError(f"t(a) does not solve the depth-{depth} ODE: {sp.simplify(residual)}")
+    vals = {s.pi_m: sp.Rational(3, 2), s.lam_m: sp.Rational(2, 3), s.tau: 2}
+    slope = (sp.diff(elapsed, s.a_m) * rhs / s.tau).xreplace(vals)
+    for a, a0 in ((sp.Rational(1, 3), sp.Rational(1, 7)), (sp.Rational(4, 1), sp.Rational(9, 1))):  # a* = 9/4
+        value = sp.N(slope.xreplace({s.a_m: a, s.a0: a0}), 40)
+        if abs(value - 1) > sp.Float("1e-35"):
+            raise AssertionError(f"t(a) does not solve the depth-{depth} ODE at a = {a}: {value}")
+    if elapsed.xreplace({s.a_m: s.a0}) != 0 or growth.xreplace({s.a_m: s.a0}) != 0:
+        raise AssertionError("t(a0) != 0")
+
+
+def _check_against_explicit(elapsed: sp.Expr, half: sp.Expr, solution: sp.Expr, deep: bool) -> None:
+    """L = 1, 2: ``t(a(t)) = t`` (at exact sample points) and the half times agree."""
+    vals = {s.pi_m: sp.Rational(3, 2), s.lam_m: sp.Rational(2, 3), s.tau: 2, s.a0: sp.Rational(1, 5)}
+    for tt in (sp.Rational(1, 3), 1, 3):
+        a_t = solution.xreplace({**vals, s.t: tt})
+        back = elapsed.xreplace({**vals, s.a_m: a_t})
+        if abs(sp.N(back - tt, 40)) > sp.Float("1e-35"):
+            raise AssertionError(f"t(a(t)) != t at t = {tt}: {sp.N(back, 20)}")
+    explicit = mode_dynamics(deep).half_time
+    if sp.simplify(sp.expand_log(half - explicit, force=True)) != 0:
+        raise AssertionError(f"half time {half} differs from {explicit}")
+
+
+def _check_profile(half: sp.Expr, profile: sp.Expr, depth: int) -> None:
+    rebuilt = s.tau * s.a0 ** (sp.Rational(2, depth) - 2) / s.lam_m * profile.xreplace({x0_m: s.lam_m * s.a0 / s.pi_m})
+    vals = [{s.pi_m: sp.Rational(3, 2), s.lam_m: sp.Rational(2, 3), s.tau: 2, s.a0: sp.Rational(1, 5)},
+            {s.pi_m: sp.Rational(1, 3), s.lam_m: 5, s.tau: 1, s.a0: sp.Rational(1, 100)}]
+    for v in vals:
+        if abs(sp.N((rebuilt - half).xreplace(v), 40)) > sp.Float("1e-30"):
+            raise AssertionError(f"half-time profile does not rebuild t_half at depth {depth}")
+
+
+def _small_init_limit(half: sp.Expr, depth: int) -> tuple[sp.Expr, sp.Expr]:
+    """``(g, lim t_half/g)`` as ``a0 -> 0`` by sympy's limit on the derived half time."""
+    if depth == 1:
+        g = sp.Integer(1)
+    elif depth == 2:
+        g = sp.log(1 / s.a0)
+    else:
+        g = s.a0 ** (-sp.Rational(depth - 2, depth))
+    limit = sp.simplify(sp.limit(half / g, s.a0, 0, "+"))
+    return g, limit
+
+
+def euler_global_error() -> tuple[sp.Expr, Derivation]:
+    """First-order global error of gradient descent against the flow, in ``v``, any depth.
+
+    Gradient descent on balanced layers is exactly forward Euler for
+    ``dv/ds = f(v) = v^(L-1)(1 - v^L)`` with step ``h = eta pi a*^(1-2/L)``
+    (``s`` the flow time in those units). One Euler step misses the flow by
+    the local defect ``-(h^2/2) f f'``; the variational equation
+    ``e' = f'(v(s)) e`` of a scalar autonomous flow has the propagator
+    ``f(v(s)) / f(v(sigma))``, so
+
+    .. math:: e(s) = -\\frac h2 f(v)\\ln\\frac{f(v)}{f(v_0)} + O(h^2).
+
+    Returns
+    -------
+    (sympy.Expr, Derivation)
+        ``e`` in ``h_m, v_m, v0_m`` (symbolic L) and its derivation; both the
+        defect and the solution of the error equation are checked by sympy.
+    """
+    L, sig = L_depth, sp.Symbol("s", positive=True)
+    f = lambda v: v ** (L - 1) * (1 - v ** L)  # noqa: E731
+    vf = sp.Function("v")(sig)
+    d = Derivation("First-order error of gradient descent against the depth-L flow")
+    euler = vf + h_m * f(vf)
+    exact = sp.series(vf.subs(sig, sig + h_m), h_m, 0, 3).removeO().doit()
+    exact = exact.replace(lambda e: isinstance(e, sp.Derivative), lambda e: _flow_derivative(e, f, vf, sig))
+    defect = sp.simplify(euler - exact)
+    expected = -h_m ** 2 / 2 * f(vf) * sp.diff(f(vf), vf)
+    if sp.simplify(defect - expected) != 0:
+        raise AssertionError(f"local defect is not -(h^2/2) f f': {defect}")
+    d = d.then("Local defect of one step (Euler minus flow, to order h^2)", expected)
+    fprime = sp.diff(f(v_m), v_m)
+    error = -h_m / 2 * f(vf) * sp.log(f(vf) / f(v0_m))
+    ode_residual = sp.diff(error, sig).subs(sp.Derivative(vf, sig), f(vf)) - (
+        fprime.xreplace({v_m: vf}) * error + expected / h_m)
+    ode_residual = sp.expand(sp.expand_log(ode_residual.xreplace({vf: v_m}), force=True))
+    if sp.simplify(ode_residual) != 0 or sp.simplify(error.subs(vf, v0_m)) != 0:
+        raise AssertionError("e(s) does not solve e' = f'(v) e + defect/h with e(0) = 0")
+    d = d.then("Error equation e' = f'(v(s)) e - (h/2) f f', e(0) = 0, solved by (checked)", error)
+    return error.xreplace({vf: v_m}), d
+
+
+def _flow_derivative(deriv: sp.Derivative, f, vf: sp.Expr, sig: sp.Symbol) -> sp.Expr:  # noqa: ANN001
+    """``d^n v/ds^n`` along ``v' = f(v)``."""
+    order = deriv.derivative_count
+    out = f(vf)
+    for _ in range(order - 1):
+        out = sp.diff(out, vf) * f(vf)
+    return out
