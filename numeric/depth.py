@@ -36,7 +36,7 @@ from theory.dynamics import check_depth, depth_dynamics, euler_global_error, h_m
 
 __all__ = [
     "INVERSION_RTOL", "PrecisionError", "strengths", "mp_strength", "elapsed_checks", "euler_constant",
-    "euler_bound", "half_time", "ordering_threshold", "DepthCheck",
+    "euler_bound", "half_time", "ordering_threshold", "DepthCheck", "steps_to_converge", "elapsed",
 ]
 
 #: Largest estimated relative error of an inverted strength before it is refused: the
@@ -129,14 +129,16 @@ def mp_strength(pi: Any, lam: Any, a0: Any, t: Any, tau: Any, depth: int) -> Any
     f = lambda w: G(v_of(w)) - target  # noqa: E731
     df = lambda w: 1 / (v_of(w) ** (depth - 1) * sum(v_of(w) ** k for k in range(depth)))  # noqa: E731
     w0 = -mpmath.log(abs(1 - v0))
-    w_hi = w0 + 1
-    while v_of(w_hi) != 1 and f(w_hi) < 0:
-        w_hi = w0 + 2 * (w_hi - w0)
-    lo, hi = w0, w_hi
-    for _ in range(30):  # bisection to a good start, then Newton
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if v_of(mid) != 1 and f(mid) < 0 else (lo, mid)
-    w = (lo + hi) / 2
+    w = _float_start(pi, lam, a0, t, tau, depth)
+    if w is None:  # no float64 start: bracket and bisect
+        w_hi = w0 + 1
+        while v_of(w_hi) != 1 and f(w_hi) < 0:
+            w_hi = w0 + 2 * (w_hi - w0)
+        lo, hi = w0, w_hi
+        for _ in range(30):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if v_of(mid) != 1 and f(mid) < 0 else (lo, mid)
+        w = (lo + hi) / 2
     for _ in range(60):
         if v_of(w) == 1:  # a = a* to the working precision
             break
@@ -148,6 +150,36 @@ def mp_strength(pi: Any, lam: Any, a0: Any, t: Any, tau: Any, depth: int) -> Any
         raise PrecisionError(f"Newton inversion of t(a) at depth {depth} did not converge at {mpmath.mp.dps} digits")
     v = v_of(w)
     return star * v ** depth
+
+
+def elapsed(pi: float, lam: float, a0: float, a: float, tau: float, depth: int) -> float:
+    """Time for a depth-L mode to go from ``a0`` to ``a`` (same side of ``a*``): ``T (G(v) - G(v0))``, float64."""
+    G, _ = _compiled(check_depth(depth), "numpy")
+    star = pi / lam
+    return float(_time_scale(pi, lam, tau, depth) * (G((a / star) ** (1 / depth)) - G((a0 / star) ** (1 / depth))))
+
+
+def steps_to_converge(pi: float, lam: float, a0: float, lr: float, depth: int, delta: float) -> int:
+    """Steps until a depth-L mode from ``a0`` is within relative ``delta`` of ``a*`` (``tau = 1/lr``).
+
+    The implicit solution gives the time exactly: ``t(a*(1 -+ delta))`` from ``a0``
+    (growth from below, decay from above), rounded up.
+    """
+    star = pi / lam
+    if abs(a0 - star) <= delta * star:
+        return 0
+    target = star * (1 - delta) if a0 < star else star * (1 + delta)
+    return int(math.ceil(elapsed(pi, lam, a0, target, 1.0 / lr, depth)))
+
+
+def _float_start(pi: Any, lam: Any, a0: Any, t: Any, tau: Any, depth: int) -> Any:
+    """``w = -ln|1 - v|`` of the float64 inversion, as a Newton start (None when float64 cannot give one)."""
+    try:
+        a = float(strengths(float(pi), float(lam), float(a0), np.array([float(t)]), float(tau), depth)[0])
+    except PrecisionError:
+        return None
+    gap = abs(1 - (a * float(lam) / float(pi)) ** (1 / depth))
+    return mpmath.mpf(-math.log(gap)) if 0 < gap < 1 and math.isfinite(gap) else None
 
 
 def half_time(pi: float, lam: float, a0: float, tau: float, depth: int) -> float:
@@ -164,33 +196,35 @@ class DepthCheck:
     residual: float
 
 
-def elapsed_checks(pi: Any, lam: Any, depth: int, a0s: tuple[Any, ...] = (), times: tuple[Any, ...] = ()) -> list[DepthCheck]:
-    """Certify the implicit solution of one mode at the working mpmath precision.
+def elapsed_checks(pi: Any, lam: Any, depth: int, integrand: Any, rhs: Any,
+                   a0s: tuple[Any, ...] = (), times: tuple[Any, ...] = ()) -> list[DepthCheck]:
+    """Certify the implicit solution of one mode at the working mpmath precision, against given formulas.
 
-    For each ``a0`` (default ``a*/10`` and ``3 a*``, growth and decay) and each
-    time (in units of ``T``): (1) the closed form ``t(a)`` at the strength
-    reached equals ``tau * quad(1 / (L a^(2-2/L) (pi - lambda a)))`` from
-    ``a0`` (THEORY.md section 8's integral, evaluated by ``mpmath.quad``);
-    (2) the inverted ``a(t)`` solves ``tau a' = L a^(2-2/L)(pi - lambda a)``
+    ``integrand(a, pi, lam)`` and ``rhs(a, pi, lam)`` are compiled formulas to
+    compare with (a claim passes its stated ones). For each ``a0`` (default
+    ``a*/10`` and ``3 a*``, growth and decay) and each time (in units of
+    ``T = tau a*^(2/L-1)/pi``, default 1/4 and 1): (1) the derived closed form
+    ``t(a)`` at the strength reached equals ``mpmath.quad`` of ``integrand``
+    from ``a0``; (2) the inverted ``a(t)`` solves ``tau a' = rhs(a)``
     (numerical derivative, relative to ``pi a*``). ``tau = 1``.
     """
     depth = check_depth(depth)
     dyn = depth_dynamics(depth)
     star = pi / lam
-    elapsed = compile_expr(dyn.elapsed, (s.a_m, s.pi_m, s.lam_m, s.a0, s.tau), "mpmath")
-    rhs = compile_expr(dyn.rhs, (s.a_m, s.pi_m, s.lam_m), "mpmath")
+    closed = compile_expr(dyn.elapsed, (s.a_m, s.pi_m, s.lam_m, s.a0, s.tau), "mpmath")
     unit = _time_scale(pi, lam, mpmath.mpf(1), depth)
     out = []
     for a0 in a0s or (star / 10, 3 * star):
-        for frac in times or (mpmath.mpf(1) / 4, 1, 4):
+        for frac in times or (mpmath.mpf(1) / 4, 1):
             tt = unit * frac
             a = mp_strength(pi, lam, a0, tt, 1, depth)
-            quad = mpmath.quad(lambda x: 1 / (depth * x ** (2 - mpmath.mpf(2) / depth) * (pi - lam * x)), [a0, a])
-            out.append(DepthCheck(f"t(a) = quad of THEORY.md's integral (L={depth}, a0/a*={float(a0 / star):.3g}, "
-                                  f"t={float(frac):g} T)", float(abs(elapsed(a, pi, lam, a0, 1) - quad) / max(abs(quad), 1))))
+            quad = mpmath.quad(lambda x: integrand(x, pi, lam), [a0, a])
+            where = f"L={depth}, a0/a*={float(a0 / star):.3g}, t={float(frac):g} T"
+            out.append(DepthCheck(f"t(a) = tau * quad of the integrand ({where})",
+                                  float(abs(closed(a, pi, lam, a0, 1) - quad) / max(abs(quad), 1))))
             slope = mpmath.diff(lambda x: mp_strength(pi, lam, a0, x, 1, depth), tt)
-            out.append(DepthCheck(f"tau a' = rhs(a) of the inverted a(t) (L={depth}, a0/a*={float(a0 / star):.3g}, "
-                                  f"t={float(frac):g} T)", float(abs(slope - rhs(a, pi, lam)) / (pi * star))))
+            out.append(DepthCheck(f"tau a' = rhs(a) of the inverted a(t) ({where})",
+                                  float(abs(slope - rhs(a, pi, lam)) / (pi * star))))
     return out
 
 

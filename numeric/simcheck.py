@@ -52,34 +52,48 @@ def present_modes(d: Dataset, arch: str) -> dict[str, tuple[float, float, bool]]
             for module, mode in architecture_modes(d, arch)}
 
 
+def _depth_kwargs(depth: int | None) -> dict:
+    """``depth`` for the simulator only when given, so depth-free runs are exactly the runs of before."""
+    return {} if depth is None else {"depth": depth}
+
+
 @lru_cache(maxsize=64)
-def learning_rate(d: Dataset, arch: str) -> float:
-    """Half the stability bound, and at most 0.05 (the regime of the O(eta) claims)."""
-    system, state = init([d], arch, lr=1e-3, a0=A0)
+def learning_rate(d: Dataset, arch: str, depth: int | None = None) -> float:
+    """Half the stability bound, and at most 0.05 (the regime of the O(eta) claims).
+
+    ``depth`` gives every module that many layers (default: the architecture's own).
+    """
+    system, state = init([d], arch, lr=1e-3, a0=A0, **_depth_kwargs(depth))
     return min(0.05, 0.5 * float(stability_bound(system, state)[0]))
 
 
-def converge_steps(d: Dataset, arch: str) -> int:
+def converge_steps(d: Dataset, arch: str, depth: int | None = None) -> int:
     """Steps until every mode of ``arch`` is within relative DELTA of its fixed point."""
-    lr = learning_rate(d, arch)
-    return max((steps_to_converge(pi, lam, A0, lr, deep) for pi, lam, deep in present_modes(d, arch).values()),
+    lr = learning_rate(d, arch, depth)
+    if depth is None:
+        return max((steps_to_converge(pi, lam, A0, lr, deep) for pi, lam, deep in present_modes(d, arch).values()),
+                   default=0)
+    from numeric.depth import steps_to_converge as depth_steps
+
+    return max((depth_steps(pi, lam, A0, lr, depth, DELTA) for pi, lam, _ in present_modes(d, arch).values()),
                default=0)
 
 
-def feasible(d: Dataset) -> bool:
+def feasible(d: Dataset, depth: int | None = None) -> bool:
     """True when every architecture converges within MAX_STEPS on ``d``."""
-    return all(converge_steps(d, arch) <= MAX_STEPS for arch in ARCHITECTURES)
+    return all(converge_steps(d, arch, depth) <= MAX_STEPS for arch in ARCHITECTURES)
 
 
 @lru_cache(maxsize=64)
-def run(d: Dataset, arch: str, steps: int, every: int) -> SimulationResult:
+def run(d: Dataset, arch: str, steps: int, every: int, depth: int | None = None) -> SimulationResult:
     """Gradient descent on ``arch`` at :func:`learning_rate` from a0 = A0 (cached: claims share runs)."""
-    return simulate(d, arch, lr=learning_rate(d, arch), steps=steps, a0=A0, every=every)
+    return simulate(d, arch, lr=learning_rate(d, arch, depth), steps=steps, a0=A0, every=every,
+                    **_depth_kwargs(depth))
 
 
-def converged(d: Dataset, arch: str) -> SimulationResult:
+def converged(d: Dataset, arch: str, depth: int | None = None) -> SimulationResult:
     """A run long enough for every mode to reach relative DELTA of its fixed point (final state only)."""
-    return run(d, arch, converge_steps(d, arch), 10**9)
+    return run(d, arch, converge_steps(d, arch, depth), 10**9, depth)
 
 
 def clear_cache() -> None:

@@ -61,7 +61,7 @@ from proofs.claims import (
 from proofs.claims.readout import READOUT_CATALOGUE
 from proofs.theorem import Theorem
 
-__all__ = ["CATALOGUE", "FAMILY_CATALOGUES", "get_theorem", "find_theorem"]
+__all__ = ["CATALOGUE", "FAMILY_CATALOGUES", "get_theorem", "find_theorem", "depth_catalogue", "DEPTHS"]
 
 _CLAIM_MODULES = (
     t1_spectrum,
@@ -81,6 +81,23 @@ CATALOGUE: tuple[Theorem, ...] = tuple(m.THEOREM for m in _CLAIM_MODULES)
 
 #: The catalogue of each dataset family (``modspec verify --family``); the readout claims live in proofs.claims.readout.
 FAMILY_CATALOGUES: dict[str, tuple[Theorem, ...]] = {"selection": CATALOGUE, "readout": READOUT_CATALOGUE}
+
+
+#: Depths ``modspec verify --depth`` accepts: 2 is the catalogue itself, 3..6 the restatements of THEORY.md section 8.
+DEPTHS = range(2, 7)
+
+
+def depth_catalogue(depth: int) -> tuple[Theorem, ...]:
+    """The claims that depend on the module depth, for modules of ``depth`` layers (``verify --depth``).
+
+    A claim module opts in by providing ``at_depth(depth) -> Theorem`` (the same
+    id, its statement restated for L layers). At depth 2 these are the
+    catalogue's own theorems, unchanged.
+    """
+    if isinstance(depth, bool) or not isinstance(depth, int) or depth not in DEPTHS:
+        raise ValueError(f"depth must be an integer in [{DEPTHS[0]}, {DEPTHS[-1]}] (layers per module); got {depth!r}")
+    modules = [m for m in _CLAIM_MODULES if hasattr(m, "at_depth")]
+    return tuple(m.THEOREM if depth == 2 else m.at_depth(depth) for m in modules)
 
 
 def find_theorem(theorem_id: str, catalogue: tuple[Theorem, ...] = CATALOGUE) -> Theorem:

@@ -16,7 +16,7 @@ from proofs.empirical import EXPERIMENTS
 from proofs.progress import ProgressBar
 from proofs.records import VerifyReport
 from proofs.spectrum import SpectrumReport, spectrum_report
-from proofs.catalogue import CATALOGUE, FAMILY_CATALOGUES
+from proofs.catalogue import CATALOGUE, FAMILY_CATALOGUES, depth_catalogue
 from proofs.theorem import Theorem
 from proofs.verify import verify
 from numeric.trajectory import half_times, theory_trajectory
@@ -97,13 +97,22 @@ def _format_verify(rep: VerifyReport) -> str:
     return "\n".join(lines)
 
 
+def _verify_catalogue(args: argparse.Namespace) -> tuple:
+    """The theorems ``verify`` checks: the family's, or the depth-L restatements with ``--depth``."""
+    if args.depth is None:
+        return args.catalogue if args.family == "selection" else FAMILY_CATALOGUES[args.family]
+    if args.family != "selection":
+        raise UsageError("--depth applies to the selection family only")
+    return depth_catalogue(args.depth)
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     if args.empirical:
         return _cmd_verify_empirical(args)
     bar = ProgressBar("verify", enabled=not args.quiet)
     rep = verify(args.theorem or None, samples=args.samples, dps=args.dps, seed=args.seed,
                  simulate=not args.no_simulate, progress=lambda i, n, note: bar.update(i, n, note),
-                 catalogue=args.catalogue if args.family == "selection" else FAMILY_CATALOGUES[args.family])
+                 catalogue=_verify_catalogue(args))
     bar.close()
     _print_json(rep.to_json()) if args.json else print(_format_verify(rep))
     return 0 if rep.ok else 1
@@ -145,8 +154,9 @@ def _format_series(t: Any, modes: dict, rho: Any, novel: Any) -> str:
 
 def _cmd_trajectory(args: argparse.Namespace) -> int:
     d = _dataset(args)
-    traj = theory_trajectory(d, args.arch, lr=args.lr, a0=args.a0, steps=args.steps, every=_every(args))
-    halves = half_times(d, args.arch, lr=args.lr, a0=args.a0) if args.half_times else None
+    traj = theory_trajectory(d, args.arch, lr=args.lr, a0=args.a0, steps=args.steps, every=_every(args),
+                             depth=args.depth)
+    halves = half_times(d, args.arch, lr=args.lr, a0=args.a0, depth=args.depth) if args.half_times else None
     if args.json:
         data = traj.to_json()
         if halves is not None:
@@ -170,6 +180,8 @@ def _training_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--a0", type=float, default=1e-3, help="initial mode strength a0 > 0 (default 1e-3)")
     g.add_argument("--steps", type=int, default=1000, help="gradient steps T >= 0 (default 1000)")
     g.add_argument("--every", type=int, default=None, help="checkpoint interval K >= 1 (default steps/100)")
+    g.add_argument("--depth", type=int, default=None,
+                   help="layers L of every module, 1..6 (default: the architecture's own, 2; 1 for shallow)")
 
 
 # --------------------------------------------------------------------------- simulate
@@ -178,7 +190,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     bar = ProgressBar("simulate", enabled=not args.quiet)
     rep = simulation_report(d, args.arch, lr=args.lr, a0=args.a0, steps=args.steps, every=_every(args),
                             seeds=args.seeds, init=args.init, init_scale=args.init_scale, hidden=args.hidden,
-                            progress=bar.update)
+                            depth=args.depth, progress=bar.update)
     bar.close()
     if args.json:
         _print_json(rep.to_json())
@@ -395,6 +407,9 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--family", choices=list(FAMILY_CATALOGUES), default="selection",
                    help="dataset family whose claims to verify: selection (T1-T11) or readout (T1, T2, T4-T6, T9 "
                         "for general linear outputs Y_Omega = A B on sampled rational A); default selection")
+    v.add_argument("--depth", type=int, default=None,
+                   help="verify the depth-dependent claims (T3, T5, T8, T9) restated for modules of L layers, "
+                        "L = 2..6 (THEORY.md section 8); default: the catalogue at its own depths")
     v.add_argument("--samples", type=int, default=20, help="sampled datasets per theorem (default 20)")
     v.add_argument("--dps", type=int, default=50, help="decimal digits of the certificates (default 50)")
     v.add_argument("--seed", type=int, default=0, help="seed of the dataset sampler (default 0)")

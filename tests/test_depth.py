@@ -72,25 +72,26 @@ def test_inversion_keeps_precision_while_the_mode_has_not_grown():
     assert a[1] == pytest.approx(1e-30 * (1 + 4 * 1e-30 ** 0.5), rel=1e-9)  # tau a' ~ L a^(3/2) pi
 
 
+def _theory_integrand(depth):
+    """THEORY.md section 8, typed: dt/da = 1 / (L a^(2-2/L) (pi - lambda a)) (tau = 1), and tau da/dt."""
+    return (lambda a, pi, lam: 1 / (depth * a ** (2 - mpmath.mpf(2) / depth) * (pi - lam * a)),
+            lambda a, pi, lam: depth * a ** (2 - mpmath.mpf(2) / depth) * (pi - lam * a))
+
+
 @pytest.mark.parametrize("depth", [3, 4])
 def test_elapsed_certificate_passes_at_50_digits(depth):
     with mpmath.workdps(50):
-        checks = nd.elapsed_checks(mpmath.mpf(3) / 2, mpmath.mpf(2) / 3, depth)
+        checks = nd.elapsed_checks(mpmath.mpf(3) / 2, mpmath.mpf(2) / 3, depth, *_theory_integrand(depth))
     worst = max(c.residual for c in checks)
     assert worst < CERT_TOL, [c for c in checks if c.residual >= CERT_TOL]
 
 
-def test_elapsed_quadrature_detects_a_wrong_depth():
-    # Negative control: the depth-3 closed form against the depth-4 integrand must fail by far.
-    from numeric.backends import compile_expr
-    from theory import symbols as s
-    from theory.dynamics import depth_dynamics
-
+def test_elapsed_certificate_fails_against_another_depths_formulas():
+    # Negative control: the depth-3 solution checked against the depth-4 integrand and ODE fails by far.
     with mpmath.workdps(50):
-        pi, lam, a0, a = mpmath.mpf(3) / 2, mpmath.mpf(2) / 3, mpmath.mpf(1) / 10, 1
-        fn = compile_expr(depth_dynamics(3).elapsed, (s.a_m, s.pi_m, s.lam_m, s.a0, s.tau), "mpmath")
-        quad4 = mpmath.quad(lambda x: 1 / (4 * x ** (2 - mpmath.mpf(2) / 4) * (pi - lam * x)), [a0, a])
-        assert abs(fn(a, pi, lam, a0, 1) - quad4) > 1e-3
+        checks = nd.elapsed_checks(mpmath.mpf(3) / 2, mpmath.mpf(2) / 3, 3, *_theory_integrand(4))
+    failing = [c for c in checks if c.residual > 1e-3]
+    assert len(failing) >= len(checks) // 2, checks
 
 
 @pytest.mark.parametrize("x0", [1e-4, 1e-3, 0.1, 0.45, 2.0])

@@ -482,6 +482,7 @@ def check_depth(depth: object) -> int:
     return depth
 
 
+@cache
 def _per_mode_loss() -> tuple[sp.Expr, Derivation]:
     """The loss of a diagonal map, per mode: ``-pi a + lambda a^2 / 2`` (plus a constant).
 
@@ -716,6 +717,8 @@ class DepthDynamics:
     elapsed : sympy.Expr
         The implicit solution: the time ``t(a)`` to go from ``a0`` to ``a_m``,
         ``tau a*^(2/L-1)/pi (G(v(a)) - G(v(a0)))`` with ``v(a) = (a/a*)^(1/L)``.
+    growth : sympy.Expr
+        The same time on ``0 < a0, a < a*`` written without ``Abs`` (growth from below).
     half_time : sympy.Expr
         ``t(a*/2)`` in ``pi_m, lam_m, a0, tau``.
     half_time_profile : sympy.Expr
@@ -735,6 +738,7 @@ class DepthDynamics:
     stability: sp.Expr
     antiderivative: sp.Expr
     elapsed: sp.Expr
+    growth: sp.Expr
     half_time: sp.Expr
     half_time_profile: sp.Expr
     small_init: tuple[sp.Expr, sp.Expr]
@@ -805,7 +809,7 @@ def depth_dynamics(depth: int) -> DepthDynamics:
     d = d.then("Profile H(x0): t_half = tau a0^(2/L-2)/lambda H(lambda a0/pi) (checked)", profile)
     small = _small_init_limit(half, depth)
     d = d.then(f"As a0 -> 0: t_half / ({small[0]}) ->", small[1])
-    return DepthDynamics(depth, rhs, star, stability, anti, elapsed, half, profile, small, solution, d)
+    return DepthDynamics(depth, rhs, star, stability, anti, elapsed, growth, half, profile, small, solution, d)
 
 
 def _check_elapsed(growth: sp.Expr, elapsed: sp.Expr, rhs: sp.Expr, depth: int) -> None:
@@ -909,3 +913,11 @@ def _flow_derivative(deriv: sp.Derivative, f, vf: sp.Expr, sig: sp.Symbol) -> sp
     for _ in range(order - 1):
         out = sp.diff(out, vf) * f(vf)
     return out
+
+
+__all__ += ["mode_loss"]
+
+
+def mode_loss() -> sp.Expr:
+    """The loss of one mode of strength ``a_m`` (derived, without the constant ``tr(Syy)/2``): ``-pi a + lambda a^2/2``."""
+    return _per_mode_loss()[0]
