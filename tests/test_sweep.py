@@ -83,6 +83,8 @@ def small_serial(tmp_path_factory) -> dict[str, dict]:
      "mode must be one of omega:pi1"),
     ({"task": "simulate", "grid": {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": 1, "arch": "desne"}},
      "arch must be one of dense, shallow, split, segregated"),
+    ({"task": "simulate", "grid": {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": 1, "arch": "dense", "depth": 99}},
+     "depth must be an integer in [1, "),
 ])
 def test_spec_error_names_the_key_and_allowed_values(data, message):
     with pytest.raises(ValueError) as err:
@@ -175,6 +177,16 @@ def test_trajectory_and_simulate_tasks_match_the_cli_functions():
     sim = TASKS["simulate"].run({**params, "seeds": 1, "init": "spectral", "init_scale": 1e-3})
     assert sim["novel_error"] == rep.simulation.novel_error[0, -1]
     assert sim["novel_error_converged"] == rep.theory.converged["novel_error"]
+
+
+def test_trajectory_task_passes_depth_to_the_library():
+    from numeric.trajectory import theory_trajectory
+    from theory.dataset import Dataset
+
+    params = {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "arch": "split", "lr": 0.05, "a0": 1e-3, "steps": 200}
+    deep3 = theory_trajectory(Dataset(2, 1, 1, 1, 1), "split", lr=0.05, a0=1e-3, steps=200, every=200, depth=3)
+    assert TASKS["trajectory"].run({**params, "depth": 3})["novel_error"] == deep3.novel_error[-1]
+    assert TASKS["trajectory"].run({**params, "depth": 0})["novel_error"] != deep3.novel_error[-1]
 
 
 def test_simulate_task_above_the_stability_bound_reports_no_theory():

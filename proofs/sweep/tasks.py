@@ -119,6 +119,8 @@ _TRAINING = (
     Param("a0", "float", 1e-3, "initial mode strength"),
 )
 _STEPS = Param("steps", "int", 1000, "gradient steps")
+#: TOML has no null: 0 stands for the library's default (None: two layers, shallow one).
+_DEPTH = Param("depth", "int", 0, "layers of every module (0: the architecture's own)")
 
 
 def dataset_of(params: Mapping[str, Any]) -> Dataset:
@@ -181,9 +183,18 @@ def _certify_run(params: Mapping[str, Any]) -> dict[str, Any]:
 
 # --------------------------------------------------------------------------- trajectory
 def _arch_validate(params: Mapping[str, Any]) -> None:
+    from theory.architectures import with_depth
+
     dataset_of(params)
     get_architecture(params["arch"])
+    if params.get("depth", 0) != 0:
+        with_depth(params["arch"], params["depth"])  # its check names depth and the allowed range
     _check_training(params)
+
+
+def _depth(params: Mapping[str, Any]) -> int | None:
+    """``depth`` for the library call (None: the architecture's own)."""
+    return params.get("depth", 0) or None
 
 
 def _trajectory_run(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -192,7 +203,7 @@ def _trajectory_run(params: Mapping[str, Any]) -> dict[str, Any]:
 
     steps = params["steps"]
     traj = theory_trajectory(dataset_of(params), params["arch"], lr=params["lr"], a0=params["a0"], steps=steps,
-                             every=max(1, steps))
+                             every=max(1, steps), depth=_depth(params))
     c = traj.converged
     return {"novel_error": _float(traj.novel_error[-1]), "rho": _float(traj.rho[-1]),
             "novel_error_converged": _float(c["novel_error"]), "rho_converged": _float(c["rho"])}
@@ -216,7 +227,7 @@ def _half_time_run(params: Mapping[str, Any]) -> dict[str, Any]:
     from numeric.trajectory import half_times
 
     d, arch, mode = dataset_of(params), params["arch"], params["mode"]
-    halves = half_times(d, arch, lr=params["lr"], a0=params["a0"])
+    halves = half_times(d, arch, lr=params["lr"], a0=params["a0"], depth=_depth(params))
     if mode not in halves:
         raise ValueError(f"mode {mode} is absent on this dataset (singular value 0); present: {', '.join(halves)}")
     found = next(m for _, m in architecture_modes(d, arch) if m.name == mode)
@@ -244,7 +255,7 @@ def _simulate_run(params: Mapping[str, Any]) -> dict[str, Any]:
     steps = params["steps"]
     rep = simulation_report(dataset_of(params), params["arch"], lr=params["lr"], a0=params["a0"], steps=steps,
                             every=max(1, steps), seeds=params["seeds"], init=params["init"],
-                            init_scale=params["init_scale"])
+                            init_scale=params["init_scale"], depth=_depth(params))
     sim, th = rep.simulation, rep.theory
     with_nan = {"rho": sim.rho[:, -1], "novel_error": sim.novel_error[:, -1]}
     mean = {k: float(v.mean()) if not any(map(math.isnan, v)) else math.nan for k, v in with_nan.items()}
@@ -341,17 +352,17 @@ TASKS: dict[str, Task] = {
     ),
     "trajectory": Task(
         "trajectory", "closed-form prediction after `steps` steps and at convergence (modspec trajectory)",
-        (*_DATASET, _ARCH, *_TRAINING, _STEPS), _arch_validate, _trajectory_run,
+        (*_DATASET, _ARCH, *_TRAINING, _STEPS, _DEPTH), _arch_validate, _trajectory_run,
     ),
     "half_time": Task(
         "half_time", "half-learning time of one mode with its pi, lambda, a* (modspec trajectory --half-times)",
         (*_DATASET, _ARCH, Param("mode", "str", help="mode name: pi1, pi2, pi3 or omega:pi1, gamma:pi2, ..."),
-         *_TRAINING),
+         *_TRAINING, _DEPTH),
         _half_time_validate, _half_time_run,
     ),
     "simulate": Task(
         "simulate", "gradient descent, mean over seeds, next to the theory (modspec simulate)",
-        (*_DATASET, _ARCH, *_TRAINING, _STEPS, Param("seeds", "int", 1, "seeds 0..N-1"),
+        (*_DATASET, _ARCH, *_TRAINING, _STEPS, _DEPTH, Param("seeds", "int", 1, "seeds 0..N-1"),
          Param("init", "str", "spectral", "spectral or random"), Param("init_scale", "float", 1e-3, "random init std")),
         _simulate_validate, _simulate_run,
     ),
