@@ -23,6 +23,7 @@ from theory import symbols as s
 from theory.dataset import SELECTION, Dataset
 from theory.family import Family
 from theory.derivation import Derivation
+from theory.determinism import factor
 
 __all__ = ["Proof", "Theorem", "Comparison", "compare", "generic_zero", "positive", "nonnegative", "Stated"]
 
@@ -65,13 +66,13 @@ def positive(what: str, expr: sp.Expr, given: Iterable[sp.Symbol]) -> Comparison
     ``is_positive``. An expression whose sign it cannot decide fails: no
     numeric witness is trusted. ``derived`` holds the simplified expression.
     """
-    e = sp.factor(sp.simplify(sp.sympify(expr).xreplace(_positive_copies(given))))
+    e = factor(sp.simplify(sp.sympify(expr).xreplace(_positive_copies(given))))
     return Comparison(f"{what} > 0", e, sp.Integer(0), e.is_positive is True)
 
 
 def nonnegative(what: str, expr: sp.Expr, given: Iterable[sp.Symbol] = ()) -> Comparison:
     """Prove ``expr >= 0`` (as :func:`positive`, with ``is_nonnegative``)."""
-    e = sp.factor(sp.simplify(sp.sympify(expr).xreplace(_positive_copies(given))))
+    e = factor(sp.simplify(sp.sympify(expr).xreplace(_positive_copies(given))))
     return Comparison(f"{what} >= 0", e, sp.Integer(0), e.is_nonnegative is True)
 
 

@@ -33,6 +33,7 @@ import sympy as sp
 
 from theory import symbols as s
 from theory.derivation import Derivation
+from theory.determinism import deterministic, factor
 
 __all__ = ["ModeDynamics", "mode_dynamics", "gradient_flow", "half_time_condition"]
 
@@ -302,11 +303,12 @@ def _diagonal_reduction(deep: bool, flow: dict) -> tuple[sp.Expr, Derivation]:
     ]
     if len(set(generic)) != 1:
         raise AssertionError(f"modes obey different ODEs: {generic}")
-    rhs = sp.factor(generic[0])
+    rhs = factor(generic[0])
     return rhs, d.then("Every mode obeys the same scalar ODE, tau da/dt", rhs)
 
 
 @cache
+@deterministic
 def _reduction(deep: bool) -> tuple[sp.Expr, Derivation]:
     flow, flow_d = _matrix_gradient_flow(deep)
     rhs, diag_d = _diagonal_reduction(deep, flow)
@@ -378,6 +380,7 @@ def _half_time(solution: sp.Expr, fixed_point: sp.Expr) -> sp.Expr:
 
 
 @cache
+@deterministic
 def mode_dynamics(deep: bool) -> ModeDynamics:
     """Derive the dynamics of one mode strength: ODE, solution, fixed point, half time.
 

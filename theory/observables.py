@@ -29,6 +29,7 @@ from theory.architectures import Architecture, get_architecture
 from theory.channels import SELECTION_CHANNELS, ChannelSpec, channels
 from theory.derivation import Derivation
 from theory.spectrum import derive_module_spectrum
+from theory.determinism import deterministic, factor
 
 __all__ = ["BLOCKS", "Observables", "strength_symbol", "derive_observables"]
 
@@ -76,6 +77,7 @@ def derive_observables(arch_name: str, specs: tuple[ChannelSpec, ...] = SELECTIO
 
 
 @cache
+@deterministic
 def _derive_observables(arch_name: str, specs: tuple[ChannelSpec, ...]) -> Observables:
     arch = get_architecture(arch_name)
     chans = {ch.name: ch for ch in channels(specs)}
@@ -96,13 +98,13 @@ def _derive_observables(arch_name: str, specs: tuple[ChannelSpec, ...]) -> Obser
                     norms[key] += mode.multiplicity * a**2 * mode.left[out] ** 2 * mode.right[inp] ** 2
             if mode.channel in gains and "omega_y" in module.outputs and "omega_x" in module.inputs:
                 gains[mode.channel] += a * mode.left["omega_y"] * mode.right["omega_x"]
-    norms = {key: sp.factor(sp.simplify(v)) for key, v in norms.items()}
+    norms = {key: factor(sp.simplify(v)) for key, v in norms.items()}
     for key, value in norms.items():
         d = d.then(f"||W_{key}||^2", value)
     gains = {name: sp.simplify(g) for name, g in gains.items()}
     gain = sp.simplify(sum(gains.values())) if len(gains) == 1 or not gains else sp.Tuple(*gains.values())
     d = d.then("W_OO = sum over the channels writing Omega_y of c u v^T (R v = s u), with c", gain)
-    novel = sp.factor(sum(chans[name].multiplicity * (g - readout[name]) ** 2 for name, g in gains.items()))
+    novel = factor(sum(chans[name].multiplicity * (g - readout[name]) ** 2 for name, g in gains.items()))
     d = d.then("Novel-combination error ||W_OO - R||^2 = sum mult (c - s)^2", novel)
     rho_sq = sp.simplify(norms["GO"] / norms["OO"]) if norms["OO"] != 0 else sp.nan
     d = d.then("rho^2 = ||W_GO||^2 / ||W_OO||^2", rho_sq)

@@ -29,6 +29,7 @@ from theory import symbols as s
 from theory.channels import SELECTION_CHANNELS, ChannelSpec, readout_scale
 from theory.dataset import K1, K2, MAX_N1, N1, R_SCALE
 from theory.family import Family, Parameter
+from theory.determinism import deterministic
 
 __all__ = [
     "ReadoutDataset", "READOUT", "READOUT_CHANNELS", "FEATURE", "SingularValue", "readout_singular_values",
@@ -60,6 +61,7 @@ class SingularValue:
 
 
 @cache
+@deterministic
 def readout_singular_values(rows: tuple[tuple[sp.Rational, ...], ...], n1: int) -> tuple[SingularValue, ...]:
     """Distinct singular values of A (n2 x n1), decreasing, zero last (when A has a kernel).
 

@@ -22,6 +22,7 @@ from theory import symbols as s
 from theory.architectures import Module
 from theory.channels import SELECTION_CHANNELS, Channel, ChannelSpec, derive_channels
 from theory.derivation import Derivation
+from theory.determinism import deterministic
 
 __all__ = ["Mode", "ModuleSpectrum", "derive_module_spectrum", "DENSE_MODULE", "present_modes"]
 
@@ -157,6 +158,7 @@ def derive_module_spectrum(module: Module = DENSE_MODULE, specs: tuple[ChannelSp
 
 
 @cache
+@deterministic
 def _derive_module_spectrum(module: Module, specs: tuple[ChannelSpec, ...]) -> ModuleSpectrum:
     dims = {"omega_x": s.n1, "gamma_x": s.k1 * s.P}
     chans, derivation = derive_channels(specs)
