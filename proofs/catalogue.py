@@ -45,6 +45,17 @@ THEOREM : proofs.theorem.Theorem
         For claims about training: runs real gradient descent through
         :mod:`numeric.simcheck` and returns measured deviations with their
         derived tolerances (:mod:`numeric.tolerances`). ``None`` otherwise.
+    family : theory.family.Family, optional
+        The dataset family the claim is about (default: the selection family
+        of THEORY.md section 1); ``verify`` samples its datasets from it.
+
+Each of ``prove``, ``certify`` and ``simulate`` must be able to fail, and the
+tests show it (``tests/test_negative_controls.py``): a wrong stated formula
+fails the proof and names the identity; a stated closed form off by a relative
+1e-30 fails the certificate; a theory 1% off fails the simulation check. A
+part that raises is recorded as that part's failure by ``verify``.
+``tests/test_catalogue_wiring.py`` lists, reviewed, what each part compares
+and measures: a new theorem adds its entry there.
 
 What a claim module must not do: hand-write a formula that :mod:`theory`
 derives, name another theorem's ``prove``/``certify``/``simulate`` as its own,

@@ -47,7 +47,8 @@ def report():
 
 def test_verify_passes_every_theorem_as_before(report):
     assert report.ok
-    assert [t.id for t in report.theorems] == list(PINNED)
+    # Theorems added later are verified too but not pinned here.
+    assert [t.id for t in report.theorems if t.id in PINNED] == list(PINNED)
 
 
 @pytest.mark.parametrize("theorem_id", list(PINNED))
