@@ -223,7 +223,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from proofs.report.pipeline import make_report  # matplotlib loads only for reports
 
     d = _dataset(args)
-    stages = 2 + 2 * len(ARCHITECTURES) + 1 + 2  # verify, theory + simulation per arch, the sweep, writing
+    stages = 2 + 2 * len(ARCHITECTURES) + 1 + 2 + len(ARCHITECTURES) + 1  # ... + held-out curves per arch, T11 table
     bar = ProgressBar("report", enabled=not args.quiet)
     done = [0]
 

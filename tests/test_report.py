@@ -573,9 +573,12 @@ def test_make_report_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "report"
     paths = make_report(out, Dataset(3, 2, 1, 1, 1), lr=0.05, steps=300, samples=3, dps=30,
                         formats=("html", "md"), progress=seen.append)
-    assert {p.name for p in paths} >= {"report.html", "report.md", "fig-modes.svg", "fig-sweep.svg"}
-    tags = count_tags((out / "report.html").read_text(encoding="utf-8"))
-    assert tags.counts.get("svg") == 5 and tags.counts.get("math", 0) > 0
+    assert {p.name for p in paths} >= {"report.html", "report.md", "fig-modes.svg", "fig-sweep.svg",
+                                       "fig-heldout-error.svg"}
+    html = (out / "report.html").read_text(encoding="utf-8")
+    tags = count_tags(html)
+    assert tags.counts.get("svg") == 6 and tags.counts.get("math", 0) > 0
+    assert '<section id="heldout">' in html and "32/35" in html  # the held-out section with its T11 table
     assert seen[0] == "verifying theorems" and seen[-1].startswith("moving report")
 
 

@@ -202,6 +202,8 @@ class ReportDocument:
         One per theorem, in catalogue order.
     figures : tuple of Figure
         Figures in display order; names must be distinct.
+    extra_sections : tuple of proofs.report.text.TextSection
+        Sections of text and tables printed after the theorems (e.g. held-out items).
     """
 
     title: str
@@ -209,9 +211,10 @@ class ReportDocument:
     parameters: tuple[tuple[str, str], ...]
     sections: tuple[TheoremSection, ...]
     figures: tuple[Figure, ...]
+    extra_sections: tuple[Any, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("dataset_space", "parameters", "sections", "figures"):
+        for name in ("dataset_space", "parameters", "sections", "figures", "extra_sections"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         names = [f.name for f in self.figures]
         if len(set(names)) != len(names):

@@ -9,6 +9,7 @@ Nothing is written unless every step succeeds.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -18,6 +19,7 @@ import sympy as sp
 
 from proofs.report.assemble import build_document
 from proofs.report.figures import SweepData
+from proofs.report.heldout import heldout_section
 from proofs.report.write import DEFAULT_FORMATS, parse_formats, write_report
 from theory.architectures import ARCHITECTURES
 from theory.dataset import Dataset
@@ -147,4 +149,7 @@ def make_report(
         report, trajectories, simulations, SweepData(x, simulated, theory),
         dataset=dataset, settings=settings, title=title, step_trajectories=step_trajectories, progress=announce,
     )
+    heldout, heldout_figure = heldout_section(dataset, seed=seed, progress=announce)
+    doc = dataclasses.replace(doc, extra_sections=doc.extra_sections + (heldout,),
+                              figures=doc.figures + (heldout_figure,))
     return write_report(out_dir, doc, fmts, progress=announce)

@@ -23,6 +23,7 @@ from typing import Any, Callable
 import sympy as sp
 from sympy.printing.mathml import mathml
 
+from proofs.report.text import render_text_section
 from proofs.report.document import ReportDocument, SummaryRow, TheoremSection, format_number
 
 __all__ = [
@@ -249,7 +250,10 @@ def render_html(doc: ReportDocument) -> str:
     out += ["</section>", '<section id="theorems">', "<h2>Theorems</h2>"]
     for sec in doc.sections:
         out += _html_section(sec)
-    out += ["</section>", '<section id="figures">', "<h2>Figures</h2>"]
+    out += ["</section>"]
+    for extra in doc.extra_sections:
+        out += render_text_section(extra, "html", table=_html_table, escape=_h)
+    out += ['<section id="figures">', "<h2>Figures</h2>"]
     for i, fig in enumerate(doc.figures, 1):
         out += [
             f'<figure id="fig-{_h(fig.name)}">',
@@ -325,6 +329,8 @@ def render_markdown(doc: ReportDocument) -> str:
     out += ["## Theorems", ""]
     for sec in doc.sections:
         out += _md_section(sec)
+    for extra in doc.extra_sections:
+        out += render_text_section(extra, "md", table=_md_table, escape=escape_markdown)
     out += ["## Figures", ""]
     for i, fig in enumerate(doc.figures, 1):
         out += [f"![{escape_markdown(fig.caption)}]({fig.filename})", "", f"*Figure {i}. {escape_markdown(fig.caption)}*", ""]
@@ -405,6 +411,8 @@ def render_tex(doc: ReportDocument) -> str:
     out += [r"\section*{Theorems}"]
     for sec in doc.sections:
         out += _tex_section(sec)
+    for extra in doc.extra_sections:
+        out += render_text_section(extra, "tex", table=_tex_table, escape=escape_tex)
     out += [r"\section*{Figures}"]
     for fig in doc.figures:
         out += [
