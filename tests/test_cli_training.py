@@ -91,4 +91,4 @@ def test_report_numbers_equal_verify_and_simulate(capsys, tmp_path):
     t5 = max(sims["dense"]["deviation"]["rho"]["abs"], sims["dense"]["deviation"]["novel_error"]["abs"])
     assert _row(md, "T5")[7] == f"{t5:.3g}"
     html = (out / "report.html").read_text(encoding="utf-8")
-    assert len(re.findall(r"<svg", html)) == 5 and "<math" in html
+    assert len(re.findall(r"<svg", html)) == 6 and "<math" in html  # five figures and the held-out one
