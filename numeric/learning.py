@@ -11,7 +11,8 @@ The contract of ``step``
 ``stats`` : :class:`ModuleStats`
     The module's statistics in its (reduced) coordinates, each with the batch
     axis first: ``Sx`` (B, p, p) ``= X X^T / n``, ``Syx`` (B, q, p) ``= Y X^T / n``,
-    ``Syy`` (B, q, q) ``= Y Y^T / n`` over the n training items. Any rule
+    ``Syy`` (B, q, q) ``= Y Y^T / n`` over the n training items (leading axis 1
+    instead of B when the networks share a dataset). Any rule
     written with the items can be written with these: e.g. ``H X^T = n W1 Sx``
     for ``H = W1 X``, and ``Yhat Yhat^T = n W Sx W^T``.
 ``params`` : tuple of L arrays
@@ -37,7 +38,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["ModuleStats", "Params", "LearningRule", "gradient_descent_step", "GRADIENT_DESCENT", "map_of"]
+__all__ = ["ModuleStats", "Params", "LearningRule", "gradient_descent_step", "GRADIENT_DESCENT", "map_of",
+           "shared_right"]
 
 #: The layers ``(W_1, ..., W_L)`` of one module, each (B, n_l, n_{l-1}) or 2-D for one network.
 Params = tuple[np.ndarray, ...]
@@ -83,6 +85,18 @@ def map_of(params: Params) -> np.ndarray:
     return out
 
 
+def shared_right(A: np.ndarray, S: np.ndarray) -> np.ndarray:
+    """``A @ S`` for A (..., n, p); when S (1, p, k) or (p, k) is shared, as one large product.
+
+    Stacking the batch into the rows of one matrix turns B small products into
+    one BLAS call with the same arithmetic per entry.
+    """
+    if A.ndim >= 3 and A.size and (S.ndim == 2 or (S.ndim == 3 and S.shape[0] == 1)):
+        shared = S.reshape(S.shape[-2:])
+        return (A.reshape(-1, A.shape[-1]) @ shared).reshape(A.shape[:-1] + shared.shape[-1:])
+    return A @ S
+
+
 def gradient_descent_step(stats: ModuleStats, params: Params, lr: np.ndarray | float) -> Params:
     """One full-batch gradient-descent step on ``(1/2n) sum ||y - W_L ... W_1 x||^2``.
 
@@ -98,7 +112,7 @@ def gradient_descent_step(stats: ModuleStats, params: Params, lr: np.ndarray | f
     prefix = [params[0]]  # prefix[l] = W_{l+1} ... W_1 (0-based), for l < depth - 1
     for W in params[1:-1]:
         prefix.append(W @ prefix[-1])
-    top = prefix[-1] @ stats.Sx
+    top = shared_right(prefix[-1], stats.Sx)
     if depth > 1:
         top = params[-1] @ top
     scaled = lr * (stats.Syx - top)  # eta E, (B, q, p)

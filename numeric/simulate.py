@@ -138,10 +138,11 @@ from numeric.backends import compile_expr
 from numeric.kinds import GaussianInit, ModuleKind, SpectralInit, linear_module
 from numeric.maps import selection_matrix
 from numeric.matrices import data_matrices, mode_vectors, module_slices
-from numeric.learning import GRADIENT_DESCENT, LearningRule, ModuleStats
+from numeric.learning import GRADIENT_DESCENT, LearningRule, ModuleStats, shared_right
 from theory import stability as stab
 from theory.architectures import Architecture, Module, get_architecture, with_depth
 from theory.dataset import Dataset
+from theory.spectrum import derive_module_spectrum
 
 __all__ = [
     "INITS", "DivergenceError", "ModuleSystem", "System", "State", "SimulationResult", "Run",
@@ -156,6 +157,16 @@ INITS = ("spectral", "random")
 _GRAM_RTOL = 1e-12
 #: Relative singular-value cutoff of a reduced Syx computed numerically (float64 SVD error ~ eps ||Syx||).
 _SV_RTOL = 1e-10
+#: BLAS threads while :func:`simulate_batch` runs. Stacks of small matrices gain nothing from
+#: BLAS threads, and on shared cores spinning BLAS threads cost up to 7x (a 1024 x 1024 eigh:
+#: 0.9 s on one thread, 6.5 s on two, load 11 on 2 cores); see benchmarks/bench_simulate.py.
+BLAS_THREADS = 1
+#: Memory for checkpoint states awaiting observation: :func:`run` observes them in stacks of
+#: this size (one call for many checkpoints amortizes the Python overhead of :func:`observe`).
+_OBSERVE_BYTES = 32 * 2**20
+#: Blocks of the map: key -> (output block, input block).
+_BLOCKS = {"OO": ("omega_y", "omega_x"), "GO": ("omega_y", "gamma_x"),
+           "OG": ("gamma_y", "omega_x"), "GG": ("gamma_y", "gamma_x")}
 #: Most calls to ``progress`` in one run.
 _PROGRESS_CALLS = 32
 #: Most steps between two finiteness/escape checks (so divergence is named within this many steps).
@@ -182,12 +193,15 @@ class ModuleSystem:
     * ``rows`` (m_out,), ``cols`` (m_in,): indices into y and x.
     * ``Q_in`` (D, m_in, p), ``Q_out`` (D, m_out, q): orthonormal (or zero) columns,
       mode vectors first; network b uses dataset ``System.dataset_index[b]``.
-    * ``stats``: ``Sx`` (B, p, p), ``Syx`` (B, q, p), ``Syy`` (B, q, q).
+    * ``stats``: ``Sx`` (B, p, p), ``Syx`` (B, q, p), ``Syy`` (B, q, q), with a leading axis of 1
+      instead of B when all networks share one dataset.
     * ``perp`` (B, n_1, m_in) or None: the frozen part of the first layer outside the data span.
     * ``slots``: mode name -> (first column, width); ``pi``, ``lam`` (B, m) per mode column
       (NaN where the mode is absent on a network's dataset).
     * ``loss_min`` (B,), ``w_star`` (B, q, p), ``sx_root`` (B, p, p): the least loss, the
       reduced least-squares map and ``Sx_r^(1/2)``: ``loss = loss_min + ||(W - W*) Sx^(1/2)||^2 / 2``.
+    * ``lam_max`` (B,): largest eigenvalue of the module's full Sx (stability bound).
+    * ``observers``: block key -> the precomputed factors that give the block of the map (:func:`observe`).
     """
 
     module: Module
@@ -204,6 +218,8 @@ class ModuleSystem:
     loss_min: np.ndarray
     w_star: np.ndarray
     sx_root: np.ndarray
+    lam_max: np.ndarray
+    observers: dict[str, "_Observer"]
 
     @property
     def m(self) -> int:
@@ -442,7 +458,11 @@ def _extend(B: np.ndarray, C: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Reduced:
-    """One module on one dataset: bases, statistics and mode slots (no batch axis)."""
+    """One module on one dataset: bases, statistics and mode slots (no batch axis).
+
+    ``lam_max`` is the largest eigenvalue of the module's full Sx and ``tr_syy``
+    the trace of its full Syy (both also outside the reduced bases).
+    """
 
     Q_in: np.ndarray
     Q_out: np.ndarray
@@ -450,26 +470,49 @@ class _Reduced:
     Syx: np.ndarray
     Syy: np.ndarray
     modes: tuple[tuple[str, int, float, float], ...]  # (name, width, pi, lambda), in slot order
+    lam_max: float
+    tr_syy: float
 
 
-def _reduce(d: Dataset, module: Module, full_outputs: bool) -> _Reduced:
+def _closed_form_lam_max(d: Dataset, module: Module) -> float:
+    """Largest input eigenvalue of the module, from its derived spectrum (0 without inputs)."""
+    eig = derive_module_spectrum(_spectral_module(module)).input_eigenvalues(d.substitution())
+    return max([float(lam) for lam, mult in eig if mult != 0] + [0.0])
+
+
+def _reduce(d: Dataset, module: Module, full_outputs: bool, minimal: bool) -> _Reduced:
+    """Bases and statistics of one module on one dataset.
+
+    ``minimal``: spectral initialization trained by gradient descent on a
+    closed-form dataset. Then the layers never leave the modes: ``E = Syx - W Sx``
+    has rows in ``span(V)`` (V are eigenvectors of Sx) and columns in
+    ``span(U) + col(W)``, so ``Q_in = V`` and ``Q_out = U`` suffice, and no
+    decomposition of the data is needed at all.
+    """
     X, Y = _items(d)
     rows, cols = module_slices(d, module)
     Xm, Ym = X[cols], Y[rows]
     n = X.shape[1]
-    in_span = _span(Xm)
-    out_span = np.eye(len(rows)) if full_outputs else _span(Ym)
+    tr_syy = float(np.sum(Ym**2)) / n
     if _has_closed_form(d):
         mvs = mode_vectors(d, _spectral_module(module))
         V = np.hstack([np.asarray(mv.V, float) for mv in mvs] or [np.zeros((len(cols), 0))])
         U = np.hstack([np.asarray(mv.U, float) for mv in mvs] or [np.zeros((len(rows), 0))])
         modes = tuple((mv.mode.name, mv.U.shape[1], float(mv.singular_value), float(mv.eigenvalue)) for mv in mvs)
+    if minimal:
+        Q_in, Q_out, lam_max = V, U, _closed_form_lam_max(d, module)
     else:
-        U, V, modes = _numerical_modes(module, Xm, Ym, in_span, out_span)
-    Q_in = np.hstack([V, _extend(V, in_span)])
-    Q_out = np.hstack([U, _extend(U, out_span)])
+        in_span = _span(Xm)
+        out_span = np.eye(len(rows)) if full_outputs else _span(Ym)
+        if not _has_closed_form(d):
+            U, V, modes = _numerical_modes(module, Xm, Ym, in_span, out_span)
+        Q_in = np.hstack([V, _extend(V, in_span)])
+        Q_out = np.hstack([U, _extend(U, out_span)])
     Z, Yq = Q_in.T @ Xm, Q_out.T @ Ym
-    return _Reduced(Q_in, Q_out, Z @ Z.T / n, Yq @ Z.T / n, Yq @ Yq.T / n, modes)
+    Sx = Z @ Z.T / n
+    if not minimal:
+        lam_max = float(np.linalg.eigvalsh(Sx)[-1]) if Sx.shape[0] else 0.0
+    return _Reduced(Q_in, Q_out, Sx, Yq @ Z.T / n, Yq @ Yq.T / n, modes, lam_max, tr_syy)
 
 
 def _numerical_modes(module: Module, Xm: np.ndarray, Ym: np.ndarray, in_span: np.ndarray, out_span: np.ndarray,
@@ -491,6 +534,65 @@ def _numerical_modes(module: Module, Xm: np.ndarray, Ym: np.ndarray, in_span: np
     lam = np.sum((Vh[keep] @ Z) ** 2, axis=1) / n
     modes = tuple((module.mode_name(f"sv{i + 1}"), 1, float(v), float(l)) for i, (v, l) in enumerate(zip(sv[keep], lam)))
     return U, V, modes
+
+
+class _Observer(NamedTuple):
+    """Factors giving one block of a module's map: ``left K right^T`` for the reduced map K.
+
+    ``left`` (D or B, r_out, q) and ``right`` (stored transposed: (D or B, p, r_in)) are either the
+    block's rows of ``Q_out`` / ``Q_in`` (``exact``: the product is the block
+    itself) or square-root factors of their Gram matrices (same Frobenius norm,
+    fewer rows); ``perp`` (B, n_1, r_in) the frozen first-layer part on the block's
+    columns, or None. ``rows``/``cols`` are the block's global indices (y, x).
+    """
+
+    left: np.ndarray
+    right: np.ndarray
+    perp: np.ndarray | None
+    exact: bool
+    rows: np.ndarray
+    cols: np.ndarray
+    local_rows: np.ndarray
+    local_cols: np.ndarray
+
+
+def _local(indices: np.ndarray, block: slice) -> np.ndarray:
+    """Positions within ``indices`` of the entries that fall in ``block``."""
+    return np.nonzero((indices >= block.start) & (indices < block.stop))[0]
+
+
+def _gram_factor(A: np.ndarray) -> np.ndarray:
+    """F (r x k) with ``F^T F = A^T A`` for each matrix of a stack A (D, n, k), r = min(n, k) rows.
+
+    From the eigenvectors of the Gram (``F = diag(sqrt(mu)) Z^T``), so
+    ``||F K|| = ||A K||`` for every K, with Frobenius norms preserved to rounding.
+    """
+    if A.shape[1] <= A.shape[2]:
+        return A
+    mu, Z = np.linalg.eigh(A.mT @ A)
+    return np.sqrt(np.clip(mu, 0.0, None))[:, :, None] * Z.mT
+
+
+def _observers(d: Dataset, rows: np.ndarray, cols: np.ndarray, Q_in: np.ndarray, Q_out: np.ndarray,
+               perp: np.ndarray | None, d_idx: np.ndarray) -> dict[str, _Observer]:
+    """Factors of every block the module contributes to; the OO block exactly (it gives W_OO)."""
+    sl = d.block_slices()
+    out = {}
+    for key, (ry, cx) in _BLOCKS.items():
+        r_loc, c_loc = _local(rows, sl[ry]), _local(cols, sl[cx])
+        if r_loc.size == 0 or c_loc.size == 0:
+            continue
+        exact = key == "OO" or perp is not None
+        left = Q_out[:, r_loc, :]
+        right = Q_in[:, c_loc, :]
+        if not exact:
+            left, right = _gram_factor(left), _gram_factor(right)
+        right = np.ascontiguousarray(right.mT)  # stored transposed, (D or B, p, r_in)
+        if Q_in.shape[0] > 1:  # several datasets: one factor per network
+            left, right = left[d_idx], right[d_idx]
+        out[key] = _Observer(left, right, None if perp is None else perp[:, :, c_loc], exact, rows[r_loc],
+                             cols[c_loc], r_loc, c_loc)
+    return out
 
 
 def _pad(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -610,7 +712,8 @@ def init(
     if not isinstance(rule, LearningRule):
         raise ValueError(f"rule must be a numeric.learning.LearningRule; got {rule!r}")
     full_out = init == "random"
-    reduced = [[_reduce(d, module, full_out) for d in datasets] for module in architecture.modules]
+    minimal = init == "spectral" and rule is GRADIENT_DESCENT and all(_has_closed_form(d) for d in datasets)
+    reduced = [[_reduce(d, module, full_out, minimal) for d in datasets] for module in architecture.modules]
     layouts = [_layout(reds) for reds in reduced]
     names = [name for layout in layouts for name, _ in layout]
     a0s = _check_a0(a0, names)
@@ -665,17 +768,19 @@ def init(
             layers.append(net)
         params = tuple(np.ascontiguousarray(np.stack(ws)) for ws in zip(*layers))
         perp = np.stack(perps) if perps and span_ok else None
-        Sx, Syx, Syy = Sx_d[d_idx], Syx_d[d_idx], Syy_d[d_idx]
-        w_star = Syx @ np.stack([_pinv_psd(s) for s in Sx])
-        loss_min = 0.5 * (np.trace(Syy, axis1=1, axis2=2) - np.sum((w_star @ Sx) * w_star, axis=(1, 2)))
+        w_star_d = Syx_d @ np.stack([_pinv_psd(s) for s in Sx_d])
+        tr_syy = np.array([r.tr_syy for r in reds])
+        loss_min_d = 0.5 * (tr_syy - np.sum((w_star_d @ Sx_d) * w_star_d, axis=(1, 2)))
         slots, start = {}, 0
         for name, width in layout:
             slots[name] = (start, width)
             start += width
+        rows, cols = module_slices(datasets[0], module)
         modules.append(ModuleSystem(
-            module, kind, *module_slices(datasets[0], module), Q_in_d, Q_out_d, ModuleStats(Sx, Syx, Syy),
-            perp, slots, pi_d[d_idx], lam_d[d_idx], np.maximum(loss_min, 0.0), w_star,
-            np.stack([_sqrt_psd(s) for s in Sx]),
+            module, kind, rows, cols, Q_in_d, Q_out_d, _batch_stats(Sx_d, Syx_d, Syy_d, d_idx),
+            perp, slots, pi_d[d_idx], lam_d[d_idx], np.maximum(loss_min_d, 0.0)[d_idx], w_star_d[d_idx],
+            np.stack([_sqrt_psd(s) for s in Sx_d])[d_idx], np.array([r.lam_max for r in reds])[d_idx],
+            _observers(datasets[0], rows, cols, Q_in_d, Q_out_d, perp, d_idx),
         ))
         weights.append(params)
 
@@ -685,6 +790,17 @@ def init(
 
 
 _init_system = init  # ``init`` is also a keyword of simulate_batch
+
+
+def _batch_stats(Sx: np.ndarray, Syx: np.ndarray, Syy: np.ndarray, d_idx: np.ndarray) -> ModuleStats:
+    """Statistics per network, or with a leading axis of 1 when every network shares one dataset.
+
+    A shared ``Sx`` lets a rule form ``W Sx`` for the whole batch as one large
+    product (``numeric.learning``) instead of one small product per network.
+    """
+    if Sx.shape[0] == 1:
+        return ModuleStats(Sx, Syx, Syy)
+    return ModuleStats(Sx[d_idx], Syx[d_idx], Syy[d_idx])
 
 
 def _full_basis(Q: np.ndarray) -> np.ndarray:
@@ -726,7 +842,7 @@ def _slot_diagonal(params: tuple[np.ndarray, ...], m: int) -> np.ndarray:
     Z = inner[0][..., :m]
     for W in inner[1:]:
         Z = W @ Z
-    return np.sum(last[..., :m, :] * Z.mT, axis=-1)
+    return np.einsum("...ik,...ki->...i", last[..., :m, :], Z)
 
 
 def _mode_means(system: System) -> list[np.ndarray]:
@@ -751,21 +867,8 @@ def mode_strengths(system: System, state: State) -> dict[str, np.ndarray]:
         vals = _slot_diagonal(w, ms.m) @ avg
         vals = np.where(np.isfinite(_mode_values(ms, ms.pi)), vals, np.nan)
         for j, name in enumerate(ms.slots):
-            out[name] = vals[:, j]
+            out[name] = vals[..., j]
     return out
-
-
-def _module_pieces(system: System, ms: ModuleSystem, w: tuple[np.ndarray, ...], cols: np.ndarray,
-                   rows: np.ndarray) -> np.ndarray:
-    """The module's full map restricted to local output ``rows`` and input ``cols``: (B, |rows|, |cols|)."""
-    di = system.dataset_index
-    first = w[0] @ ms.Q_in[di][:, cols, :].mT
-    if ms.perp is not None:
-        first = first + ms.perp[:, :, cols]
-    out = first
-    for W in w[1:]:
-        out = W @ out
-    return ms.Q_out[di][:, rows, :] @ out
 
 
 def full_map(system: System, state: State) -> np.ndarray:
@@ -773,48 +876,68 @@ def full_map(system: System, state: State) -> np.ndarray:
     d = system.datasets[0]
     W = np.zeros((system.batch, d.n_out, d.n_in))
     for ms, w in zip(system.modules, state.weights):
-        local_r, local_c = np.arange(len(ms.rows)), np.arange(len(ms.cols))
-        W[:, ms.rows[:, None], ms.cols[None, :]] = _module_pieces(system, ms, w, local_c, local_r)
+        W[:, ms.rows[:, None], ms.cols[None, :]] = _module_map(ms, w, *_network_bases(system, ms))
     return W
 
 
-_BLOCKS = {"OO": ("omega_y", "omega_x"), "GO": ("omega_y", "gamma_x"),
-           "OG": ("gamma_y", "omega_x"), "GG": ("gamma_y", "gamma_x")}
 
 
-def _local(indices: np.ndarray, block: slice) -> np.ndarray:
-    """Positions within ``indices`` of the entries that fall in ``block``."""
-    return np.nonzero((indices >= block.start) & (indices < block.stop))[0]
+def _block(ob: _Observer, K: np.ndarray) -> np.ndarray:
+    """``left K right^T`` for the reduced map K: the block (exact) or a factor with its norm, (B, r, c)."""
+    return ob.left @ shared_right(K, ob.right)
+
+
+def _module_map(ms: ModuleSystem, w: tuple[np.ndarray, ...], Q_in: np.ndarray, Q_out: np.ndarray) -> np.ndarray:
+    """The module's full map ``Q_out S (W1_r Q_in^T + perp)``, (..., m_out, m_in)."""
+    Z = shared_right(w[0], np.ascontiguousarray(Q_in.mT))
+    if ms.perp is not None:
+        Z = Z + ms.perp
+    for W in w[1:]:
+        Z = W @ Z
+    return Q_out @ Z
+
+
+def _network_bases(system: System, ms: ModuleSystem) -> tuple[np.ndarray, np.ndarray]:
+    """``Q_in``, ``Q_out`` broadcastable against the batch: (1, ...) for one dataset, else per network."""
+    if ms.Q_in.shape[0] == 1:
+        return ms.Q_in, ms.Q_out
+    return ms.Q_in[system.dataset_index], ms.Q_out[system.dataset_index]
 
 
 def observe(system: System, state: State) -> dict[str, np.ndarray]:
     """Checkpoint observables of every network at ``state``: each value has shape (B,).
 
     Keys: mode names, ``"OO"``, ``"GO"``, ``"OG"``, ``"GG"``, ``"rho"``,
-    ``"novel_error"``, ``"loss"``. Block norms are computed block by block
-    from the module pieces that fall in the block, never from the full map.
+    ``"novel_error"``, ``"loss"``. Block norms come from precomputed factors of
+    the bases (``ModuleSystem.observers``), never from the full map. The layers
+    may carry extra leading axes (``(K, B, out, in)``: K states at once, as
+    :func:`run` does for its checkpoints); the values then have shape (K, B).
     """
     out = mode_strengths(system, state)
-    sl = system.datasets[0].block_slices()
-    sq = {k: np.zeros(system.batch) for k in _BLOCKS}
-    w_oo = np.zeros(system.selection.shape)
-    loss = np.zeros(system.batch)
+    lead = state.weights[0][0].shape[:-2]
+    sq = {k: np.zeros(lead) for k in _BLOCKS}
+    w_oo = np.zeros(lead + system.selection.shape[1:])
+    loss = np.zeros(lead)
     for ms, w in zip(system.modules, state.weights):
-        for key, (ry, cx) in _BLOCKS.items():
-            rows, cols = _local(ms.rows, sl[ry]), _local(ms.cols, sl[cx])
-            if rows.size == 0 or cols.size == 0:
-                continue
-            piece = _module_pieces(system, ms, w, cols, rows)
-            sq[key] += np.sum(piece**2, axis=(1, 2))
+        K = ms.kind.map(w)
+        # with a frozen part outside the data span (random init) the module's full map is formed once
+        # (m_out x m_in is then no larger than the blocks' factors); otherwise blocks come from K
+        full = None if ms.perp is None else _module_map(ms, w, *_network_bases(system, ms))
+        for key, ob in ms.observers.items():
+            if full is None:
+                piece = _block(ob, K)
+            else:
+                piece = full[..., ob.local_rows[:, None], ob.local_cols[None, :]]
+            sq[key] += np.sum(piece**2, axis=(-2, -1))
             if key == "OO":
-                w_oo[:, ms.rows[rows][:, None], ms.cols[cols][None, :]] = piece
-        gap = (ms.kind.map(w) - ms.w_star) @ ms.sx_root
-        loss += ms.loss_min + 0.5 * np.sum(gap**2, axis=(1, 2))
+                w_oo[..., ob.rows[:, None], ob.cols[None, :]] = piece
+        gap = (K - ms.w_star) @ ms.sx_root
+        loss += ms.loss_min + 0.5 * np.sum(gap**2, axis=(-2, -1))
     for key in _BLOCKS:
         out[key] = np.sqrt(sq[key])
     with np.errstate(divide="ignore", invalid="ignore"):
         out["rho"] = np.where(out["OO"] > 0, out["GO"] / np.where(out["OO"] > 0, out["OO"], 1.0), np.nan)
-    out["novel_error"] = np.sum((w_oo - system.selection) ** 2, axis=(1, 2))
+    out["novel_error"] = np.sum((w_oo - system.selection) ** 2, axis=(-2, -1))
     out["loss"] = loss
     return out
 
@@ -837,7 +960,7 @@ def _curvature_fn(depth: int):  # noqa: ANN202
 def _fixed_point_curvature(ms: ModuleSystem) -> np.ndarray:
     """``h* = max_l h(lam_l, a*_max, a*_l)`` per network (theory.stability), (B,)."""
     fn = _curvature_fn(ms.module.depth)
-    lam_max = np.array([np.linalg.eigvalsh(s)[-1] if s.shape[0] else 0.0 for s in ms.stats.Sx])
+    lam_max = ms.lam_max
     with np.errstate(invalid="ignore", divide="ignore"):
         star = np.where(np.isfinite(ms.pi), ms.pi / np.where(np.isfinite(ms.lam), ms.lam, 1.0), 0.0)
     a_max = np.max(star, axis=1, initial=0.0)
@@ -994,10 +1117,24 @@ def run(
     observed = [i for i, m in enumerate(ms_list) if m]
     ts, obs = [], []
     last_ok, last_check = t0, 0
+    pending: list[tuple[tuple[np.ndarray, ...], ...]] = []  # checkpoint states not yet observed
+    per_state = sum(w.nbytes for ws in weights for w in ws)
+    chunk_states = max(1, _OBSERVE_BYTES // max(per_state, 1))
 
     def batched() -> State:
         ws = tuple(tuple(w[None] for w in ws) if single else ws for ws in weights)
         return State(t0 + n, ws)
+
+    def flush() -> None:
+        """Observe the pending checkpoints at once, stacked along a leading axis."""
+        if not pending:
+            return
+        stacked = tuple(tuple(np.stack(layer) for layer in zip(*mods)) for mods in zip(*pending))
+        if single:
+            stacked = tuple(tuple(w[:, None] for w in ws) for ws in stacked)
+        values = observe(system, State(t0, stacked))
+        obs.extend({k: v[i] for k, v in values.items()} for i in range(len(pending)))
+        pending.clear()
 
     with np.errstate(over="ignore", invalid="ignore"):
         for n in range(steps + 1):
@@ -1019,7 +1156,10 @@ def run(
                     progress(n, steps)
             if n in ckpts:
                 ts.append(t0 + n)
-                obs.append(observe(system, batched()))
+                pending.append(tuple(tuple(w.copy() for w in ws) for ws in weights))
+                if len(pending) >= chunk_states:
+                    flush()
+    flush()
     final = batched()
     step_modes: dict[str, np.ndarray] = {}
     for ms, rec in zip(system.modules, record):
@@ -1055,6 +1195,19 @@ def simulate_batch(
     every = _check_int("every", every, 1)
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be callable(done_steps, total_steps) or None; got {progress!r}")
+    with _blas_threads():
+        return _simulate_batch(datasets, arch, lr, steps, seeds, init, a0, init_scale, hidden, every, depth, rule,
+                               progress)
+
+
+def _blas_threads():  # noqa: ANN202
+    from threadpoolctl import threadpool_limits  # imported here: only simulations need it
+
+    return threadpool_limits(limits=BLAS_THREADS, user_api="blas")
+
+
+def _simulate_batch(datasets, arch, lr, steps, seeds, init, a0, init_scale, hidden, every, depth, rule,  # noqa: ANN001
+                    progress) -> SimulationResult:  # noqa: ANN001
     system, state = _init_system(datasets, arch, lr=lr, seeds=seeds, init=init, a0=a0, init_scale=init_scale,
                                 hidden=hidden, depth=depth, rule=rule)
     bound = stability_bound(system, state)
