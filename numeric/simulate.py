@@ -137,7 +137,7 @@ import numpy as np
 from numeric.backends import compile_expr
 from numeric.kinds import GaussianInit, ModuleKind, SpectralInit, linear_module
 from numeric.maps import selection_matrix
-from numeric.matrices import data_matrices, mode_vectors, module_slices
+from numeric.matrices import data_matrices, mode_vectors, module_slices, training_items
 from numeric.learning import GRADIENT_DESCENT, LearningRule, ModuleStats, shared_right
 from theory import stability as stab
 from theory.architectures import Architecture, Module, get_architecture, with_depth
@@ -426,9 +426,8 @@ def _has_closed_form(d: Dataset) -> bool:
 def _items(d: Dataset) -> tuple[np.ndarray, np.ndarray]:
     """Explicit inputs and outputs of the trained items, (n_in, n) and (n_out, n)."""
     X, Y = data_matrices(d)
-    train = getattr(d, "train", None)
-    if train is not None:
-        idx = np.asarray(sorted(train), dtype=int)
+    if getattr(d, "train", None) is not None:
+        idx = np.asarray(training_items(d), dtype=int)
         X, Y = X[:, idx], Y[:, idx]
     return X, Y
 
