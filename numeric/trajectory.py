@@ -26,7 +26,6 @@ multiplicities) plus ``tr(Syy) / 2``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from typing import Any, Mapping
 
 import numpy as np
@@ -40,6 +39,7 @@ from theory.architectures import get_architecture
 from theory.dataset import Dataset
 from theory.dynamics import check_depth, mode_dynamics, mode_loss
 from theory.observables import BLOCKS, derive_observables, strength_symbol
+from theory.persist import persistent
 
 __all__ = ["Trajectory", "theory_trajectory", "observables_at", "checkpoints", "check_training_args", "half_times",
            "stable_solution", "module_depth", "initial_strengths", "theory_loss", "check_stable_lr"]
@@ -76,7 +76,7 @@ def checkpoints(steps: int, every: int) -> np.ndarray:
     return t if t[-1] == steps else np.append(t, steps)
 
 
-@cache
+@persistent
 def stable_solution(deep: bool) -> sp.Expr:
     """The derived a(t), with growing exponentials divided out of numerator and denominator.
 

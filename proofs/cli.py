@@ -26,6 +26,7 @@ from theory.dataset import SELECTION
 from theory.readout import READOUT
 from theory.family import KINDS, Family
 from theory.examples import DEFAULT
+from theory import persist
 
 __all__ = ["main", "build_parser"]
 
@@ -110,12 +111,36 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     if args.empirical:
         return _cmd_verify_empirical(args)
     bar = ProgressBar("verify", enabled=not args.quiet)
-    rep = verify(args.theorem or None, samples=args.samples, dps=args.dps, seed=args.seed,
-                 simulate=not args.no_simulate, progress=lambda i, n, note: bar.update(i, n, note),
-                 catalogue=_verify_catalogue(args))
+    with persist.fresh() as audit:  # verify derives afresh and checks the derivation cache against it
+        rep = verify(args.theorem or None, samples=args.samples, dps=args.dps, seed=args.seed,
+                     simulate=not args.no_simulate, progress=lambda i, n, note: bar.update(i, n, note),
+                     catalogue=_verify_catalogue(args))
     bar.close()
-    _print_json(rep.to_json()) if args.json else print(_format_verify(rep))
-    return 0 if rep.ok else 1
+    cache_line = (f"derivation cache: {len(audit.mismatches)} of {audit.compared} stored derivations differ from "
+                  "the fresh ones (replaced): " + "; ".join(m.what[:120] for m in audit.mismatches)
+                  if audit.mismatches else
+                  f"derivation cache: {audit.compared} stored derivations equal the fresh ones")
+    if args.json:
+        _print_json({**rep.to_json(), "derivation_cache": {"compared": audit.compared,
+                                                           "mismatches": [m.what for m in audit.mismatches]}})
+    else:
+        print(_format_verify(rep))
+        print(cache_line)
+    return 0 if rep.ok and not audit.mismatches else 1
+
+
+# --------------------------------------------------------------------------- cache
+def _cmd_cache(args: argparse.Namespace) -> int:
+    if args.action == "clear":
+        print(f"removed {persist.clear()} cached derivation file(s)")
+        return 0
+    info = persist.info()
+    if info.root is None:
+        print("derivation cache disabled (MODSPEC_NO_CACHE)")
+        return 0
+    print(f"derivation cache: {info.root}\ncurrent theory: {info.current.name}, {info.entries} entries, "
+          f"{info.bytes} bytes; {info.stale_dirs} stale director{'y' if info.stale_dirs == 1 else 'ies'}")
+    return 0
 
 
 # --------------------------------------------------------------------------- spectrum
@@ -369,6 +394,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "heldout": _cmd_heldout,
     "experiment": _cmd_experiment,
     "sweep": _cmd_sweep,
+    "cache": _cmd_cache,
 }
 
 
@@ -520,6 +546,11 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--plot", nargs=2, metavar=("X", "Y"), help="draw column Y against column X into DIR (SVG)")
     sw.add_argument("--json", action="store_true", help="print the summary as JSON")
     sw.add_argument("--quiet", action="store_true", help="no progress bar")
+    ca = sub.add_parser("cache", help="show or clear the persistent cache of symbolic derivations",
+                        description="Derivations are stored in $MODSPEC_CACHE_DIR, else $XDG_CACHE_HOME/modspec, "
+                                    "else ~/.cache/modspec (MODSPEC_NO_CACHE=1 disables it), keyed by the modspec "
+                                    "version and a hash of the theory sources; verify re-derives and checks them.")
+    ca.add_argument("action", choices=["info", "clear"], help="info: where and how big; clear: remove every entry")
     return p
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("dev", max_examples=30, deadline=None)
@@ -28,3 +30,15 @@ settings.register_profile(
 
 _default = "ci" if os.environ.get("CI") else "dev"
 settings.load_profile(os.environ.get("MODSPEC_PROFILE", _default))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _derivation_cache(tmp_path_factory):
+    """The test session's own derivation cache (shared with the CLI subprocesses), never the user's."""
+    old = os.environ.get("MODSPEC_CACHE_DIR")
+    os.environ["MODSPEC_CACHE_DIR"] = str(tmp_path_factory.mktemp("derivation-cache"))
+    yield
+    if old is None:
+        os.environ.pop("MODSPEC_CACHE_DIR", None)
+    else:
+        os.environ["MODSPEC_CACHE_DIR"] = old

@@ -32,7 +32,7 @@ for name in sys.argv[1:]:
 
 
 def _derive_in_fresh_process(hash_seed: int, names: tuple[str, ...]) -> str:
-    env = dict(os.environ, PYTHONHASHSEED=str(hash_seed))
+    env = dict(os.environ, PYTHONHASHSEED=str(hash_seed), MODSPEC_NO_CACHE="1")  # derive, never load
     proc = subprocess.run([sys.executable, "-c", _SCRIPT, *names], env=env, capture_output=True, text=True,
                           timeout=600, check=False)
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -39,6 +39,7 @@ import sympy as sp
 
 from theory import symbols as s
 from theory.derivation import Derivation
+from theory.persist import persistent
 
 __all__ = [
     "Channel", "ChannelSpec", "CHANNEL_NAMES", "SELECTION_CHANNELS", "channels", "channel_derivation",
@@ -309,7 +310,7 @@ def derive_channels(specs: tuple[ChannelSpec, ...], *, overrides: dict | None = 
     return _derive_channels(specs, tuple(sorted((overrides or {}).items(), key=str)))
 
 
-@cache
+@persistent
 def _derive_channels(specs: tuple[ChannelSpec, ...], overrides: tuple) -> tuple[tuple[Channel, ...], Derivation]:
     extra = dict(overrides)
     d = Derivation("Channel images from the dataset definition").extend(block_relations())

@@ -34,6 +34,7 @@ import sympy as sp
 from theory import symbols as s
 from theory.derivation import Derivation
 from theory.determinism import deterministic, factor
+from theory.persist import persistent
 
 __all__ = ["ModeDynamics", "mode_dynamics", "gradient_flow", "half_time_condition"]
 
@@ -379,7 +380,7 @@ def _half_time(solution: sp.Expr, fixed_point: sp.Expr) -> sp.Expr:
     return roots[0]
 
 
-@cache
+@persistent
 @deterministic
 def mode_dynamics(deep: bool) -> ModeDynamics:
     """Derive the dynamics of one mode strength: ODE, solution, fixed point, half time.

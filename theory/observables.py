@@ -20,7 +20,7 @@ symbol per mode (:func:`strength_symbol`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+
 
 import sympy as sp
 
@@ -30,6 +30,7 @@ from theory.channels import SELECTION_CHANNELS, ChannelSpec, channels
 from theory.derivation import Derivation
 from theory.spectrum import derive_module_spectrum
 from theory.determinism import deterministic, factor
+from theory.persist import persistent
 
 __all__ = ["BLOCKS", "Observables", "strength_symbol", "derive_observables"]
 
@@ -76,7 +77,7 @@ def derive_observables(arch_name: str, specs: tuple[ChannelSpec, ...] = SELECTIO
     return _derive_observables(arch_name, specs)
 
 
-@cache
+@persistent
 @deterministic
 def _derive_observables(arch_name: str, specs: tuple[ChannelSpec, ...]) -> Observables:
     arch = get_architecture(arch_name)

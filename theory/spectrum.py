@@ -14,7 +14,7 @@ afterwards and modes whose singular value becomes exactly 0 are dropped by
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
+
 
 import sympy as sp
 
@@ -23,6 +23,7 @@ from theory.architectures import Module
 from theory.channels import SELECTION_CHANNELS, Channel, ChannelSpec, derive_channels
 from theory.derivation import Derivation
 from theory.determinism import deterministic
+from theory.persist import persistent
 
 __all__ = ["Mode", "ModuleSpectrum", "derive_module_spectrum", "DENSE_MODULE", "present_modes"]
 
@@ -157,7 +158,7 @@ def derive_module_spectrum(module: Module = DENSE_MODULE, specs: tuple[ChannelSp
     return _derive_module_spectrum(module, specs)
 
 
-@cache
+@persistent
 @deterministic
 def _derive_module_spectrum(module: Module, specs: tuple[ChannelSpec, ...]) -> ModuleSpectrum:
     dims = {"omega_x": s.n1, "gamma_x": s.k1 * s.P}
@@ -188,7 +189,7 @@ def present_modes(spectrum: ModuleSpectrum, values: dict) -> tuple[Mode, ...]:
     return _present_modes(spectrum.module, tuple(sorted(values.items(), key=lambda kv: str(kv[0]))))
 
 
-@cache
+@persistent
 def _present_modes(module: Module, values: tuple) -> tuple[Mode, ...]:
     keep = []
     for m in derive_module_spectrum(module).modes:

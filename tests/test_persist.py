@@ -1,0 +1,138 @@
+"""The persistent derivation cache: derive once, load later, never return a corrupt or stale entry."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from theory import persist
+
+_CALLS: list[int] = []
+
+
+@persist.persistent
+def _square(x: int) -> int:
+    _CALLS.append(x)
+    return x * x
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODSPEC_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("MODSPEC_NO_CACHE", raising=False)
+    _square.cache_clear()
+    _CALLS.clear()
+    return tmp_path
+
+
+def _entries(root):
+    return sorted(root.glob("*/*.pickle"))
+
+
+def _new_process():
+    """What a later process sees: an empty in-memory memo, the same disk."""
+    _square.cache_clear()
+
+
+def test_second_process_loads_instead_of_deriving(cache):
+    assert _square(7) == 49 and _CALLS == [7]
+    _new_process()
+    assert _square(7) == 49 and _CALLS == [7]
+    assert len(_entries(cache)) == 1
+
+
+@pytest.mark.parametrize("damage", [
+    lambda b: b[: len(b) // 2],                      # truncated (a crash mid-write without os.replace)
+    lambda b: b[:-1] + bytes([b[-1] ^ 1]),           # one flipped bit in the payload
+    lambda b: b"garbage",                            # not an entry at all
+    lambda b: b"",                                   # empty file
+])
+def test_corrupt_entry_is_rebuilt_not_returned(cache, damage):
+    _square(6)
+    (entry,) = _entries(cache)
+    entry.write_bytes(damage(entry.read_bytes()))
+    _new_process()
+    assert _square(6) == 36 and _CALLS == [6, 6]
+    _new_process()
+    assert _square(6) == 36 and _CALLS == [6, 6]  # the rebuilt entry is intact again
+
+
+def test_entry_of_another_key_is_not_returned(cache):
+    _square(2)
+    _square(3)
+    a, b = _entries(cache)
+    a.write_bytes(b.read_bytes())  # intact file, wrong key
+    _new_process()
+    assert (_square(2), _square(3)) == (4, 9)
+
+
+def _tamper(entry, value):
+    key, _ = pickle.loads(entry.read_bytes().split(b"\n", 2)[2])
+    entry.write_bytes(persist._encode(key, value))
+
+
+def test_fresh_reports_a_stored_entry_that_differs_from_the_derivation(cache):
+    _square(5)
+    (entry,) = _entries(cache)
+    _tamper(entry, 26)  # well-formed entry with a wrong value
+    _new_process()
+    assert _square(5) == 26  # outside fresh() the cache is trusted...
+    with persist.fresh() as audit:
+        assert _square(5) == 25  # ...inside, every call derives
+    assert audit.compared == 1 and len(audit.mismatches) == 1, audit
+    _new_process()
+    assert _square(5) == 25  # and the wrong entry was replaced
+
+
+def test_fresh_finds_no_mismatch_in_an_honest_cache(cache):
+    _square(4)
+    _new_process()
+    with persist.fresh() as audit:
+        _square(4)
+        _square(4)
+    assert audit.compared == 1 and audit.mismatches == [] and _CALLS == [4, 4]
+
+
+def test_disabled_cache_writes_nothing(cache, monkeypatch):
+    monkeypatch.setenv("MODSPEC_NO_CACHE", "1")
+    assert persist.cache_dir() is None
+    _square(3)
+    _new_process()
+    _square(3)
+    assert _CALLS == [3, 3] and _entries(cache) == []
+
+
+def test_writes_leave_no_temporary_files(cache):
+    for x in range(5):
+        _square(x)
+    assert not list(cache.glob("*/.tmp-*"))
+
+
+def test_clear_removes_every_entry_and_info_counts_them(cache):
+    _square(1)
+    _square(2)
+    assert persist.info().entries == 2
+    assert persist.clear() == 2
+    assert persist.info().entries == 0 and _entries(cache) == []
+
+
+def test_derivations_load_equal_to_fresh_ones(cache):
+    from theory.observables import _derive_observables, derive_observables
+
+    first = derive_observables("split")
+    _derive_observables.cache_clear()
+    with persist.fresh() as audit:
+        again = derive_observables("split")
+    assert again == first and audit.compared >= 1 and audit.mismatches == [], audit
+
+
+def test_cli_cache_info_and_clear(cache, capsys):
+    from proofs.cli import main
+
+    _square(9)
+    assert main(["cache", "info"]) == 0
+    assert "1 entries" in capsys.readouterr().out
+    assert main(["cache", "clear"]) == 0
+    assert "removed 1 cached derivation file(s)" in capsys.readouterr().out
+    assert _entries(cache) == []
