@@ -149,10 +149,10 @@ def _format_spectrum(rep: SpectrumReport) -> str:
     d = rep.dataset
     lines = [f"D(n1={d.n1}, n2={d.n2}, k1={d.k1}, k2={d.k2}, r={d.r}), P = {d.P}"
              + (f", readout A = {[[str(x) for x in row] for row in d.readout]}" if d.family.name == "readout" else ""),
-             f"{'mode':<6} {'pi':>12} {'exact':<28} {'mult':>5} {'lambda':>10} {'a*':>10}"]
-    for m in rep.modes:
-        lines.append(f"{m.name:<6} {m.singular_value:>12.8g} {m.exact:<28} {m.multiplicity:>5} "
-                     f"{m.input_eigenvalue:>10.6g} {m.fixed_point:>10.6g}")
+             f"{'mode':<6} {'mult':>5} {'pi':>21} {'lambda':>21} {'a*':>21}  pi exact"]
+    for m in rep.modes:  # 15 significant digits: every difference from the exact value a float64 can show
+        lines.append(f"{m.name:<6} {m.multiplicity:>5} {m.singular_value:>21.15g} {m.input_eigenvalue:>21.15g} "
+                     f"{m.fixed_point:>21.15g}  {m.exact}")
     lines.append("input eigenvalues: " + ", ".join(f"{e.exact} (x{e.multiplicity})" for e in rep.input_eigenvalues))
     return "\n".join(lines)
 

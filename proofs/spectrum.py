@@ -1,4 +1,10 @@
-"""The spectrum of one concrete dataset, as a record (``modspec spectrum``)."""
+"""The spectrum of one concrete dataset, as a record (``modspec spectrum``).
+
+Exact values are the derived sympy closed forms with the dataset's exact
+parameters substituted (r is exact: ``0.1`` is 1/10), simplified but never
+rounded: no float ever becomes an "exact" value. Float values come from the
+same closed forms through the compiled numeric boundary.
+"""
 
 from __future__ import annotations
 
@@ -11,12 +17,16 @@ from numeric.matrices import evaluate
 from theory.dataset import Dataset
 from theory.spectrum import derive_module_spectrum, present_modes
 
-__all__ = ["ModeEntry", "EigenEntry", "SpectrumReport", "spectrum_report"]
+__all__ = ["ModeEntry", "EigenEntry", "SpectrumReport", "spectrum_report", "exact_value"]
 
 
 @dataclass(frozen=True)
 class ModeEntry:
-    """One present mode: singular value, multiplicity, paired input eigenvalue, fixed point."""
+    """One present mode: singular value, multiplicity, paired input eigenvalue, fixed point.
+
+    ``exact``, ``input_eigenvalue_exact`` and ``fixed_point_exact`` are sympy
+    strings of the exact values; the other numbers are their float64 values.
+    """
 
     name: str
     singular_value: float
@@ -24,6 +34,8 @@ class ModeEntry:
     multiplicity: int
     input_eigenvalue: float
     fixed_point: float
+    input_eigenvalue_exact: str
+    fixed_point_exact: str
 
 
 @dataclass(frozen=True)
@@ -52,8 +64,12 @@ class SpectrumReport:
         }
 
 
-def _exact(expr: sp.Expr, d: Dataset) -> str:
-    return str(sp.nsimplify(sp.simplify(sp.sympify(expr).subs(d.substitution()))))
+def exact_value(expr: sp.Expr, d: Dataset) -> sp.Expr:
+    """The closed form ``expr`` at the exact parameters of ``d``, simplified (never rounded)."""
+    value = sp.simplify(sp.sympify(expr).subs(d.substitution()))
+    if value.has(sp.Float):  # the derivation and the parameters are exact, so this is a bug
+        raise AssertionError(f"inexact number in an exact value: {value}")
+    return value
 
 
 def spectrum_report(d: Dataset) -> SpectrumReport:
@@ -66,10 +82,12 @@ def spectrum_report(d: Dataset) -> SpectrumReport:
         ModeEntry(
             name=m.name,
             singular_value=float(evaluate(m.singular_value, d)),
-            exact=_exact(m.singular_value, d),
+            exact=str(exact_value(m.singular_value, d)),
             multiplicity=int(sp.sympify(m.multiplicity).subs(values)),
             input_eigenvalue=float(evaluate(m.eigenvalue, d)),
             fixed_point=float(evaluate(m.fixed_point, d)),
+            input_eigenvalue_exact=str(exact_value(m.eigenvalue, d)),
+            fixed_point_exact=str(exact_value(m.fixed_point, d)),
         )
         for m in present_modes(spec, values)
     )

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from theory.dataset import Dataset
 from theory.examples import DEGENERATE
 
-__all__ = ["r_values", "datasets", "generic_datasets", "corner_datasets", "examples", "CI_EXAMPLES"]
+__all__ = ["r_values", "exact_r_values", "datasets", "generic_datasets", "corner_datasets", "examples", "CI_EXAMPLES"]
 
 #: Examples of the ``ci`` profile: a test's pinned budget is stated relative to it.
 CI_EXAMPLES = 25
@@ -47,6 +47,13 @@ def corner_datasets(max_n1: int = 4, max_k: int = 3, min_r: Fraction = Fraction(
     """The degenerate datasets of theory.examples that fit the bounds."""
     fit = [d for _, d in DEGENERATE if d.n1 <= max_n1 and max(d.k1, d.k2) <= max_k and _at_least(d.r, min_r)]
     return st.sampled_from(fit) if fit else st.nothing()
+
+#: Exact r where rounding would show: large denominators, tiny and large values, square roots of rationals.
+exact_r_values = st.one_of(
+    st.builds(Fraction, st.integers(1, 10**6), st.integers(1, 10**6)),
+    st.builds(lambda e: Fraction(1, 10**e), st.integers(0, 12)),
+    st.builds(lambda p, q: sp.sqrt(sp.Rational(p, q)), st.integers(1, 1000), st.integers(1, 1000)),
+)
 
 
 @st.composite

@@ -16,6 +16,11 @@ from proofs.spectrum import spectrum_report
 from proofs.verify import verify
 
 from .strategies import datasets, examples
+from .timing import time_limit
+
+#: Bad input is refused before any work: a generous wall-clock bound that a hang
+#: (the cases of issue 13 ran for more than 10 minutes) cannot meet.
+BAD_INPUT_SECONDS = 20
 
 
 def run(capsys, *argv):
@@ -42,7 +47,8 @@ def test_spectrum_json_follows_schema(capsys):
     assert code == 0 and data["P"] == 8
     assert [m["name"] for m in data["modes"]] == ["pi1", "pi2", "pi3"]
     for m in data["modes"]:
-        assert set(m) == {"name", "singular_value", "exact", "multiplicity", "input_eigenvalue", "fixed_point"}
+        assert set(m) == {"name", "singular_value", "exact", "multiplicity", "input_eigenvalue", "fixed_point",
+                          "input_eigenvalue_exact", "fixed_point_exact"}
     assert data["modes"][0]["exact"] == "sqrt(30)/4"
     assert sum(e["multiplicity"] for e in data["input_eigenvalues"]) == 3 + 2 * 8
 
@@ -67,12 +73,24 @@ def test_spectrum_agrees_with_independent_float64_to_1e_12(d):
     (["spectrum", "--n1", "0", "--n2", "0", "--k1", "1", "--k2", "1", "--r", "1"], "n1 must be an integer in [1, 10]"),
     (["spectrum", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "-1"], "r must be a finite real number >= 0"),
     (["spectrum", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "inf"], "r must be"),
+    # issue 13: exact forms that hung sympy, overflowed its recursion or float64 (size limits of r)
+    (["spectrum", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "2**100000"], "r must be"),
+    (["spectrum", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "1e999999"], "r must be"),
+    (["spectrum", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "7" * 4000], "r must be"),
+    (["spectrum", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "+".join(["1"] * 5000)], "r must be"),
+    (["spectrum", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "1e155"], "r must be"),
+    (["spectrum", "--n1", "4", "--n2", "2", "--k1", "2", "--k2", "3", "--r", "1e-400"], "r must be"),
+    (["trajectory", "--arch", "dense", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "1e155"],
+     "r must be"),
+    (["simulate", "--arch", "dense", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "2**100000"],
+     "r must be"),
     (["verify", "--dps", "5"], "dps must be an integer in [30, 1000]"),
     (["verify", "--samples", "0"], "samples must be an integer in [1, 10000]"),
     (["verify", "--theorem", "T99"], "theorem must be one of"),
 ])
 def test_bad_input_exits_2_with_one_line(capsys, argv, fragment):
-    code, out, err = run(capsys, *argv)
+    with time_limit(BAD_INPUT_SECONDS):
+        code, out, err = run(capsys, *argv)
     assert code == 2 and out == ""
     assert fragment in err and err.count("\n") == 1 and "Traceback" not in err
 

@@ -8,16 +8,13 @@ float is read as the decimal it prints as, so ``0.1`` means ``1/10``).
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
-from fractions import Fraction
-from numbers import Real
 from typing import Any
 
 import sympy as sp
 
 from theory.channels import SELECTION_CHANNELS
+from theory.exact_r import exact_r
 from theory.family import Family, Parameter
 
 __all__ = ["Dataset", "MAX_N1", "MAX_K", "BLOCKS_IN", "BLOCKS_OUT", "as_exact_r", "SELECTION", "check_train"]
@@ -35,38 +32,14 @@ BLOCKS_IN = ("omega_x", "gamma_x")
 BLOCKS_OUT = ("omega_y", "gamma_y")
 
 
-#: Strings accepted for r: numbers, fractions and square roots (nothing that sympify could execute).
-_R_STRING = re.compile(r"^[0-9.eE+\-*/() ]*(sqrt[0-9.eE+\-*/() ]*)*$")
-
-
 def as_exact_r(value: Any) -> sp.Expr:
     """Return ``value`` as an exact, finite, non-negative sympy real number.
 
     Accepts int, float (read as its shortest decimal), str, Fraction and sympy
-    numbers or surds. Raises ``ValueError`` naming ``r`` otherwise.
+    numbers or surds, within the size limits of :mod:`theory.exact_r`.
+    Raises ``ValueError`` naming ``r`` otherwise, before any expensive work.
     """
-    if isinstance(value, bool):
-        raise ValueError(f"r must be a finite real number >= 0; got {value!r}")
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"r must be a finite real number >= 0; got {value!r}")
-        exact: sp.Expr = sp.Rational(repr(value))
-    elif isinstance(value, Fraction):
-        exact = sp.Rational(value.numerator, value.denominator)
-    elif isinstance(value, str) and not _R_STRING.match(value.strip()):
-        raise ValueError(f"r must be a finite real number >= 0 (digits, '/', 'sqrt(...)'); got {value!r}")
-    elif isinstance(value, (int, Real, str, sp.Basic)):
-        try:
-            exact = sp.nsimplify(sp.sympify(value), rational=True) if isinstance(value, str) else sp.sympify(value)
-        except (sp.SympifyError, TypeError, ValueError) as err:
-            raise ValueError(f"r must be a finite real number >= 0; got {value!r}") from err
-        if isinstance(exact, sp.Float):
-            exact = sp.Rational(str(exact))
-    else:
-        raise ValueError(f"r must be a finite real number >= 0; got {value!r}")
-    if not (exact.is_number and exact.is_real and exact.is_finite) or exact.is_negative:
-        raise ValueError(f"r must be a finite real number >= 0; got {value!r}")
-    return exact
+    return exact_r(value)
 
 
 @dataclass(frozen=True)
