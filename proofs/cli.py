@@ -1,25 +1,34 @@
 """The ``modspec`` command line: parse, call one library function, print, exit.
 
 Exit status: 0 when everything checked passes, 1 when a theorem or comparison
-fails, 2 on bad usage (one line on stderr, no traceback).
+fails or numerical trouble is found, 2 on bad usage (one line on stderr, no
+traceback), 130 on SIGINT and 143 on SIGTERM (one line, no partial files).
+
+Adding a command: write ``_cmd_<name>(args) -> int`` (validate every flag
+first, call one library function, print), add its parser in
+:func:`build_parser` (``_progress_flags`` for long runs) and register it in
+``COMMANDS``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from proofs.empirical import EXPERIMENTS
-from proofs.progress import ProgressBar
+from proofs import limits
+from proofs.progress import HEARTBEAT_SECONDS, ProgressBar
+from proofs.signals import Interrupted, handle_signals, received
 from proofs.records import VerifyReport
 from proofs.spectrum import SpectrumReport, spectrum_report
 from proofs.catalogue import CATALOGUE, FAMILY_CATALOGUES, depth_catalogue
 from proofs.theorem import Theorem
 from proofs.verify import verify
-from numeric.trajectory import half_times, theory_trajectory
+from numeric.trajectory import check_training_args, half_times, theory_trajectory
 from proofs.simulation import simulation_report
 from theory.architectures import ARCHITECTURES
 from theory.dataset import SELECTION
@@ -68,6 +77,25 @@ def _print_json(obj: Any) -> None:
     print(json.dumps(obj, indent=2, allow_nan=False))
 
 
+def _progress_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quiet", action="store_true", help="no progress output at all")
+    p.add_argument("--progress", nargs="?", type=float, const=HEARTBEAT_SECONDS, default=None, metavar="SECONDS",
+                   help=f"when stderr is not a terminal, print a progress line (fraction, rate, ETA) every SECONDS "
+                        f"(default {HEARTBEAT_SECONDS:g}); on a terminal a bar is drawn anyway")
+
+
+def _bar(args: argparse.Namespace, label: str, unit: str = "it") -> ProgressBar:
+    """The progress display a command's flags ask for (see proofs.progress)."""
+    return ProgressBar(label, enabled=not args.quiet, unit=unit, heartbeat=args.progress)
+
+
+def strength_label(mode: str) -> str:
+    """Column name of a mode strength, as the report names it: ``pi1`` -> ``a1``, ``omega:pi1`` -> ``omega:a1``."""
+    module, _, channel = mode.rpartition(":")
+    name = "a" + channel[2:] if channel.startswith("pi") else channel
+    return f"{module}:{name}" if module else name
+
+
 # --------------------------------------------------------------------------- verify
 def _sim_cell(t: Any) -> str:
     s = t.simulation
@@ -110,12 +138,11 @@ def _verify_catalogue(args: argparse.Namespace) -> tuple:
 def _cmd_verify(args: argparse.Namespace) -> int:
     if args.empirical:
         return _cmd_verify_empirical(args)
-    bar = ProgressBar("verify", enabled=not args.quiet)
-    with persist.fresh() as audit:  # verify derives afresh and checks the derivation cache against it
+    with _bar(args, "verify", "theorem") as bar, persist.fresh() as audit:
+        # verify derives afresh and checks the derivation cache against it
         rep = verify(args.theorem or None, samples=args.samples, dps=args.dps, seed=args.seed,
                      simulate=not args.no_simulate, progress=lambda i, n, note: bar.update(i, n, note),
                      catalogue=_verify_catalogue(args))
-    bar.close()
     cache_line = (f"derivation cache: {len(audit.mismatches)} of {audit.compared} stored derivations differ from "
                   "the fresh ones (replaced): " + "; ".join(m.what[:120] for m in audit.mismatches)
                   if audit.mismatches else
@@ -168,18 +195,37 @@ def _every(args: argparse.Namespace) -> int:
     return args.every if args.every is not None else max(1, args.steps // 100)
 
 
-def _format_series(t: Any, modes: dict, rho: Any, novel: Any) -> str:
+def _format_series(t: Any, modes: dict, rho: Any, novel: Any, loss: Any = None) -> str:
+    """One row per checkpoint: step, mode strengths (a1, ... or module:a1, ...), rho, novel error, loss."""
     names = list(modes)
-    head = f"{'t':>10} " + " ".join(f"{n:>12}" for n in names) + f" {'rho':>10} {'novel_err':>10}"
+    width = max([12] + [len(strength_label(n)) + 1 for n in names])
+    head = (f"{'t':>10} " + " ".join(f"{strength_label(n):>{width}}" for n in names)
+            + f" {'rho':>10} {'novel_err':>10}" + (f" {'loss':>10}" if loss is not None else ""))
     rows = [head]
     for i, step in enumerate(t):
-        vals = " ".join(f"{modes[n][i]:>12.6g}" for n in names)
-        rows.append(f"{int(step):>10} {vals} {rho[i]:>10.6g} {novel[i]:>10.6g}")
+        vals = " ".join(f"{modes[n][i]:>{width}.6g}" for n in names)
+        tail = f" {loss[i]:>10.6g}" if loss is not None else ""
+        rows.append(f"{int(step):>10} {vals} {_cell(rho[i]):>10} {_cell(novel[i]):>10}{tail}")
     return "\n".join(rows)
+
+
+def _cell(x: Any) -> str:
+    return "n/a" if x is None or x != x else f"{x:.6g}"  # NaN: undefined (rho where W_OO = 0)
+
+
+def _check_training(args: argparse.Namespace, d: Any, seeds: int = 1) -> int:
+    """Validate the training flags before any work; returns the checkpoint interval."""
+    every = _every(args)
+    check_training_args(args.lr, args.a0, args.steps, every)
+    limits.check_checkpoints(args.steps, every, seeds)
+    return every
 
 
 def _cmd_trajectory(args: argparse.Namespace) -> int:
     d = _dataset(args)
+    _check_training(args, d)
+    if args.depth is None:  # the default depth's bound, as the simulator documents it
+        limits.check_stable_lr(d, args.arch, args.lr, a0=args.a0)
     traj = theory_trajectory(d, args.arch, lr=args.lr, a0=args.a0, steps=args.steps, every=_every(args),
                              depth=args.depth)
     halves = half_times(d, args.arch, lr=args.lr, a0=args.a0, depth=args.depth) if args.half_times else None
@@ -190,9 +236,9 @@ def _cmd_trajectory(args: argparse.Namespace) -> int:
         _print_json(data)
     else:
         print(f"{args.arch} network on D(n1={d.n1}, n2={d.n2}, k1={d.k1}, k2={d.k2}, r={d.r}), lr={args.lr}, a0={args.a0}")
-        print(_format_series(traj.t, traj.modes, traj.rho, traj.novel_error))
+        print(_format_series(traj.t, traj.modes, traj.rho, traj.novel_error, getattr(traj, "loss", None)))
         c = traj.converged
-        print(f"converged: rho={c['rho']:.6g}, novel error={c['novel_error']:.6g}, "
+        print(f"limit t -> infinity (converged): rho={c['rho']:.6g}, novel error={c['novel_error']:.6g}, "
               + ", ".join(f"||W_{k}||={v:.6g}" for k, v in c["block_norms"].items()))
         if halves is not None:
             print("half-learning times (steps): " + ", ".join(f"{k}={v:.6g}" for k, v in halves.items()))
@@ -205,7 +251,8 @@ def _training_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--lr", type=float, default=0.05, help="gradient-descent step eta > 0 (tau = 1/eta; default 0.05)")
     g.add_argument("--a0", type=float, default=1e-3, help="initial mode strength a0 > 0 (default 1e-3)")
     g.add_argument("--steps", type=int, default=1000, help="gradient steps T >= 0 (default 1000)")
-    g.add_argument("--every", type=int, default=None, help="checkpoint interval K >= 1 (default steps/100)")
+    g.add_argument("--every", type=int, default=None,
+                   help=f"checkpoint interval K >= 1 (default steps/100); at most {limits.MAX_CHECKPOINTS} checkpoints")
     g.add_argument("--depth", type=int, default=None,
                    help="layers L of every module, 1..6 (default: the architecture's own, 2; 1 for shallow)")
 
@@ -213,11 +260,14 @@ def _training_flags(p: argparse.ArgumentParser) -> None:
 # --------------------------------------------------------------------------- simulate
 def _cmd_simulate(args: argparse.Namespace) -> int:
     d = _dataset(args)
-    bar = ProgressBar("simulate", enabled=not args.quiet)
-    rep = simulation_report(d, args.arch, lr=args.lr, a0=args.a0, steps=args.steps, every=_every(args),
-                            seeds=args.seeds, init=args.init, init_scale=args.init_scale, hidden=args.hidden,
-                            depth=args.depth, progress=bar.update)
-    bar.close()
+    limits.check_seeds(args.seeds)
+    every = _check_training(args, d, args.seeds)
+    limits.check_init_scale(args.init_scale)
+    limits.check_hidden(args.hidden)
+    with _bar(args, "simulate", "step") as bar:
+        rep = simulation_report(d, args.arch, lr=args.lr, a0=args.a0, steps=args.steps, every=every,
+                                seeds=args.seeds, init=args.init, init_scale=args.init_scale, hidden=args.hidden,
+                                depth=args.depth, progress=bar.update)
     if args.json:
         _print_json(rep.to_json())
         return 0
@@ -249,18 +299,17 @@ def _cmd_report(args: argparse.Namespace) -> int:
     from proofs.report.pipeline import make_report  # matplotlib loads only for reports
 
     d = _dataset(args)
+    limits.check_seeds(args.seeds)  # make_report validates everything else before any work
     stages = 2 + 2 * len(ARCHITECTURES) + 1 + 2 + len(ARCHITECTURES) + 1  # ... + held-out curves per arch, T11 table
-    bar = ProgressBar("report", enabled=not args.quiet)
     done = [0]
+    with _bar(args, "report", "stage") as bar:
+        def announce(msg: str) -> None:
+            bar.update(done[0], stages, msg)
+            done[0] += 1
 
-    def announce(msg: str) -> None:
-        bar.update(done[0], stages, msg)
-        done[0] += 1
-
-    paths = make_report(args.out, d, lr=args.lr, steps=args.steps, seeds=tuple(range(args.seeds)), a0=args.a0,
-                        every=args.every, samples=args.samples, dps=args.dps, seed=args.seed,
-                        formats=args.format, progress=announce)
-    bar.close()
+        paths = make_report(args.out, d, lr=args.lr, steps=args.steps, seeds=tuple(range(args.seeds)), a0=args.a0,
+                            every=args.every, samples=args.samples, dps=args.dps, seed=args.seed,
+                            formats=args.format, progress=announce)
     for path in paths:
         print(path)
     return 0
@@ -330,17 +379,15 @@ def _cmd_fullrank(args: argparse.Namespace) -> int:
 def _cmd_verify_empirical(args: argparse.Namespace) -> int:
     from proofs.empirical import verify_empirical
 
-    bar = ProgressBar("verify --empirical", enabled=not args.quiet)
-    rep = verify_empirical(args.theorem or None, budget=args.budget, progress=bar.update)
-    bar.close()
+    with _bar(args, "verify --empirical") as bar:
+        rep = verify_empirical(args.theorem or None, budget=args.budget, progress=bar.update)
     _print_json(rep.to_json()) if args.json else print(rep.to_text())
     return 0 if rep.ok else 1
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
-    bar = ProgressBar(f"experiment {args.which}", enabled=not args.quiet)
-    rep = EXPERIMENTS[args.which](seeds=args.seeds, progress=bar.update)
-    bar.close()
+    with _bar(args, f"experiment {args.which}") as bar:
+        rep = EXPERIMENTS[args.which](seeds=args.seeds, progress=bar.update)
     _print_json(rep.to_json()) if args.json else print(rep.to_text())
     if args.out:
         from proofs.report.empirical import write_experiment  # matplotlib loads only for reports
@@ -443,7 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
     v.add_argument("--no-simulate", action="store_true",
                    help="skip the gradient-descent checks of the training claims (T3-T10) and the Monte Carlo check of T11")
     v.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    v.add_argument("--quiet", action="store_true", help="no progress bar")
+    _progress_flags(v)
     v.add_argument("--empirical", action="store_true",
                    help="run the empirical claims E1-E8 instead (ReLU modules, digits; statistics over seeds)")
     v.add_argument("--budget", choices=["ci", "short", "full"], default="short",
@@ -473,30 +520,32 @@ def build_parser() -> argparse.ArgumentParser:
                                    "refused with the bound named.")
     _dataset_flags(m)
     _training_flags(m)
-    m.add_argument("--seeds", type=int, default=1, help="number of seeds N, 1..4096 (default 1)")
+    m.add_argument("--seeds", type=int, default=1, help=f"number of seeds N, 1..{limits.MAX_SEEDS} (default 1)")
     m.add_argument("--init", choices=["spectral", "random"], default="spectral",
                    help="spectral (exact comparison) or small random Gaussian initialization")
-    m.add_argument("--init-scale", type=float, default=1e-3, help="std of each weight entry for --init random")
-    m.add_argument("--hidden", type=int, default=None, help="hidden width of deep modules (default: the rank)")
+    m.add_argument("--init-scale", type=float, default=1e-3,
+                   help=f"std of each weight entry for --init random, in (0, {limits.MAX_INIT_SCALE:g}] (default 1e-3)")
+    m.add_argument("--hidden", type=int, default=None,
+                   help=f"hidden width of deep modules, rank..{limits.MAX_HIDDEN} (default: the rank)")
     m.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    m.add_argument("--quiet", action="store_true", help="no progress bar")
+    _progress_flags(m)
 
     rp = sub.add_parser("report", help="write a derivation report (HTML, Markdown, LaTeX)",
                         description="Verify every theorem, compute theory and simulation for all architectures, "
                                     "and write report.html (self-contained) and report.md (+ SVG figures) into "
                                     "--out. Nothing is left behind if a step fails.")
-    rp.add_argument("--out", required=True, help="output directory")
+    rp.add_argument("--out", required=True, help="output directory (created if missing; its parent must exist)")
     _dataset_flags(rp, required=False)
     rp.add_argument("--lr", type=float, default=0.05, help="gradient-descent step (default 0.05)")
     rp.add_argument("--a0", type=float, default=1e-3, help="initial mode strength (default 1e-3)")
     rp.add_argument("--steps", type=int, default=2000, help="gradient steps (default 2000)")
     rp.add_argument("--every", type=int, default=None, help="checkpoint interval (default steps/200)")
-    rp.add_argument("--seeds", type=int, default=2, help="simulation seeds (default 2)")
+    rp.add_argument("--seeds", type=int, default=2, help=f"simulation seeds, 1..{limits.MAX_SEEDS} (default 2)")
     rp.add_argument("--format", default="html,md", help="comma-separated formats among html, md, tex (default html,md)")
     rp.add_argument("--samples", type=int, default=20, help="sampled datasets per theorem (default 20)")
     rp.add_argument("--dps", type=int, default=50, help="digits of the certificates (default 50)")
     rp.add_argument("--seed", type=int, default=0, help="seed of the dataset sampler (default 0)")
-    rp.add_argument("--quiet", action="store_true", help="no progress bar")
+    _progress_flags(rp)
 
     ho = sub.add_parser("heldout", help="train on some items, test on the others: theory vs gradient descent",
                         description="Claim T10: train every architecture (or --arch) by gradient descent on the "
@@ -530,7 +579,7 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("which", choices=list(EXPERIMENTS), help="which experiment")
     ex.add_argument("--seeds", type=int, default=5, help="number of seeds N, 1..1000 (default 5)")
     ex.add_argument("--json", action="store_true", help="print machine-readable JSON")
-    ex.add_argument("--quiet", action="store_true", help="no progress bar")
+    _progress_flags(ex)
     ex.add_argument("--out", default=None, help="also write the report section (Markdown + SVG figure) into this directory")
 
     sw = sub.add_parser("sweep", help="run a grid of tasks from a TOML spec on Dask, resumable",
@@ -556,7 +605,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None, *, catalogue: Sequence[Theorem] | None = None) -> int:
-    """Run ``modspec``; returns the exit status (0 ok, 1 failed check, 2 bad usage).
+    """Run ``modspec``; returns the exit status (0 ok, 1 failed check, 2 bad usage, 130/143 interrupted).
 
     ``catalogue`` replaces the theorems ``verify`` checks (default: ``proofs.catalogue.CATALOGUE``),
     so a test can show that a wrong theorem gives exit status 1.
@@ -564,17 +613,29 @@ def main(argv: Sequence[str] | None = None, *, catalogue: Sequence[Theorem] | No
     parser = build_parser()
     args = parser.parse_args(argv)
     args.catalogue = CATALOGUE if catalogue is None else tuple(catalogue)
-    try:
-        return COMMANDS[args.command](args)
-    except (ValueError, UsageError) as err:
-        print(f"modspec {args.command}: error: {err}", file=sys.stderr)
-        return 2
-    except ArithmeticError as err:  # numerical trouble found at run time: reported, never printed as numbers
-        print(f"modspec {args.command}: numerical error: {err}", file=sys.stderr)
-        return 1
-    except BrokenPipeError:  # output piped into e.g. head: not an error of ours
-        sys.stderr.close()
-        return 0
+    with handle_signals():
+        try:
+            status = COMMANDS[args.command](args)
+        except Interrupted as stop:
+            return _interrupted(args.command, stop.signum)
+        except (ValueError, UsageError) as err:
+            print(f"modspec {args.command}: error: {err}", file=sys.stderr)
+            return 2
+        except ArithmeticError as err:  # numerical trouble found at run time: reported, never printed as numbers
+            print(f"modspec {args.command}: numerical error: {err}", file=sys.stderr)
+            return 1
+        except BrokenPipeError:  # output piped into e.g. head: not an error of ours
+            sys.stderr.close()
+            return 0
+        if received() is not None:  # a library swallowed the interrupt: it still ends the command
+            return _interrupted(args.command, received())
+        return status
+
+
+def _interrupted(command: str, signum: int) -> int:
+    name = signal.Signals(signum).name
+    print(f"modspec {command}: interrupted by {name}; nothing written", file=sys.stderr)
+    return 128 + signum
 
 
 if __name__ == "__main__":

@@ -1,9 +1,12 @@
-"""The progress bar draws on terminals only, and only after its delay."""
+"""Progress: a tqdm bar with rate and ETA on terminals, heartbeat lines elsewhere on request, nothing when quiet."""
 
 from __future__ import annotations
 
 import io
 
+import pytest
+
+from proofs import signals
 from proofs.progress import ProgressBar
 
 
@@ -12,28 +15,58 @@ class FakeTerminal(io.StringIO):
         return True
 
 
-def test_progress_bar_draws_fraction_on_a_terminal():
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_progress_bar_on_a_terminal_shows_fraction_rate_and_eta():
     stream = FakeTerminal()
-    bar = ProgressBar("simulate", stream=stream, delay=0.0)
+    bar = ProgressBar("simulate", stream=stream, delay=0.0, unit="step", min_redraw=0.0)
     bar.update(5, 10, "half")
     bar.close()
     out = stream.getvalue()
-    assert "simulate [" in out and " 50% half" in out and out.endswith("\n")
+    assert "simulate:" in out and "50%" in out and "5/10" in out and "half" in out, out
+    assert "step/s" in out or "s/step" in out, out  # the rate
+    assert "<" in out, out  # elapsed<remaining: the ETA
 
 
-def test_progress_bar_is_silent_when_not_a_terminal_or_disabled():
+def test_progress_is_silent_off_terminals_without_heartbeat_and_when_quiet():
     pipe = io.StringIO()
     ProgressBar("x", stream=pipe, delay=0.0).update(1, 2)
     quiet = FakeTerminal()
-    bar = ProgressBar("x", stream=quiet, enabled=False, delay=0.0)
+    bar = ProgressBar("x", stream=quiet, enabled=False, delay=0.0, heartbeat=1.0)
     bar.update(1, 2)
     bar.close()
     assert pipe.getvalue() == "" and quiet.getvalue() == ""
 
 
-def test_progress_bar_waits_for_its_delay():
+def test_heartbeat_lines_off_terminals_every_interval_with_rate_and_eta():
+    pipe, clock = io.StringIO(), FakeClock()
+    bar = ProgressBar("simulate", stream=pipe, heartbeat=5.0, unit="step", clock=clock)
+    for t, done in [(0.0, 0), (1.0, 10), (5.5, 50), (7.0, 70), (10.6, 100)]:
+        clock.now = t
+        bar.update(done, 200)
+    bar.close()
+    lines = pipe.getvalue().splitlines()
+    assert len(lines) == 3, lines  # at 5.5 s, at 10.6 s, and the closing line
+    assert lines[0].startswith("simulate:  25% 50/200 [00:05<00:16,") and "step/s" in lines[0], lines[0]
+
+
+def test_terminal_bar_waits_for_its_delay():
     stream = FakeTerminal()
     bar = ProgressBar("x", stream=stream, delay=3600.0)
     bar.update(1, 2)
     bar.close()
-    assert stream.getvalue() == ""
+    assert stream.getvalue().strip("\r\x1b[A ") == ""
+
+
+def test_progress_update_raises_a_swallowed_interrupt_again():
+    with signals.handle_signals():
+        signals._received.append(2)  # as if SIGINT arrived and a library swallowed the exception
+        with pytest.raises(signals.Interrupted) as exc:
+            ProgressBar("x", stream=io.StringIO()).update(1, 2)
+    assert exc.value.exit_status == 130

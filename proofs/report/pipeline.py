@@ -17,6 +17,8 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 import sympy as sp
 
+from numeric.trajectory import check_training_args
+from proofs.limits import check_checkpoints, check_out_dir, check_seeds, check_stable_lr
 from proofs.report.assemble import build_document
 from proofs.report.figures import SweepData
 from proofs.report.heldout import heldout_section
@@ -91,6 +93,11 @@ def make_report(
 ) -> list[Path]:
     """Verify, compute trajectories and simulations, and write the report.
 
+    Every option is validated first (destination, formats, seeds, training
+    options and output size as in :mod:`proofs.limits`, and ``lr`` below the
+    stability bound of every architecture on every dataset of the report), so
+    bad options fail in milliseconds with a ``ValueError`` naming them.
+
     Parameters
     ----------
     out_dir : path
@@ -123,10 +130,22 @@ def make_report(
     from numeric.trajectory import theory_trajectory
     from proofs.verify import verify
 
-    fmts = parse_formats(formats)  # fail on a bad format before any work
-    announce = progress if progress is not None else (lambda _msg: None)
-    every = max(1, int(steps) // 200) if every is None else every
+    # every option is checked before any work (verification alone takes seconds)
+    check_out_dir(out_dir)
+    fmts = parse_formats(formats)
+    seed_list = (seeds,) if isinstance(seeds, int) else tuple(seeds)  # an int is one seed, as for simulate
+    if not seed_list:
+        raise ValueError("seeds must be a non-empty sequence of integers >= 0; got ()")
+    check_seeds(len(seed_list))
+    every = max(1, steps // 200) if every is None and isinstance(steps, int) else every
+    check_training_args(lr, a0, steps, every)
+    check_checkpoints(steps, every, len(seed_list))
     sweep_sets = sweep_datasets(dataset, sweep_x)
+    for d in (dataset, *sweep_sets):
+        for arch in ARCHITECTURES:
+            check_stable_lr(d, arch, lr, a0=a0)
+    announce = progress if progress is not None else (lambda _msg: None)
+    seeds = seed_list
 
     announce("verifying theorems")
     report = verify(samples=samples, dps=dps, seed=seed)
