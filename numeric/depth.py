@@ -1,4 +1,4 @@
-"""Numbers from the depth-L mode dynamics (THEORY.md section 8): inversion, certificates, Euler error.
+"""Numbers from the depth-L mode dynamics (docs/theory.md section 8): inversion, certificates, Euler error.
 
 The implicit solution of :func:`theory.dynamics.depth_dynamics` gives the time
 ``t(a) = T (G(v) - G(v0))`` with ``T = tau a*^(2/L-1) / pi`` and
@@ -12,7 +12,7 @@ The implicit solution of :func:`theory.dynamics.depth_dynamics` gives the time
 * at any mpmath precision (:func:`mp_strength`), by ``mpmath.findroot``.
 
 Certificates (:func:`elapsed_checks`) compare the closed form of ``t(a)`` with
-``mpmath.quad`` of the integrand of THEORY.md section 8 and check the ODE
+``mpmath.quad`` of the integrand of docs/theory.md section 8 and check the ODE
 residual of the inverted solution, at the working precision. The first-order
 global error of gradient descent against the flow
 (:func:`theory.dynamics.euler_global_error`) becomes the constant

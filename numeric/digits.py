@@ -1,4 +1,4 @@
-"""Compositional digits: three 8x8 handwritten digits side by side (THEORY.md section 10, part b).
+"""Compositional digits: three 8x8 handwritten digits side by side (docs/theory.md section 10, part b).
 
 An offline, reproducible image analogue of the dataset family. Each example
 is a triple of digit classes ``(c0, c1, c2)`` drawn as three 8x8 images from

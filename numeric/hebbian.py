@@ -1,4 +1,4 @@
-"""Learning rules other than gradient descent, as additive terms of a linear module's step (THEORY.md section 9).
+"""Learning rules other than gradient descent, as additive terms of a linear module's step (docs/theory.md section 9).
 
 Each rule adds a term to the gradient step of a deep linear module
 ``f(x) = W2 W1 x``; the step stays ``W <- W + eta (gradient term + rule term)``

@@ -27,7 +27,7 @@ Every array may also come without the batch axis (one network, 2-D arrays,
 therefore index the last two axes only (``.mT``, ``@``).
 
 :data:`GRADIENT_DESCENT` is the default. Rules of other kinds (Hebbian terms,
-THEORY.md section 9) are further :class:`LearningRule` values built the same
+docs/theory.md section 9) are further :class:`LearningRule` values built the same
 way, e.g. ``LearningRule("oja", partial(my_step, nu=0.1), keeps_data_span=True)``.
 """
 
@@ -126,5 +126,5 @@ def gradient_descent_step(stats: ModuleStats, params: Params, lr: np.ndarray | f
     return tuple(new)
 
 
-#: Full-batch gradient descent on the squared loss (the rule of THEORY.md section 3).
+#: Full-batch gradient descent on the squared loss (the rule of docs/theory.md section 3).
 GRADIENT_DESCENT = LearningRule("gradient descent", gradient_descent_step, keeps_data_span=True)

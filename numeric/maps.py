@@ -98,7 +98,7 @@ def least_squares_map(d: Dataset, arch: str, backend: str = "mpmath") -> np.ndar
     """Minimum-norm least-squares map of every module from its own inputs to its own outputs.
 
     ``W_m = Y_m X_m^+`` per module, placed in the module's rows and columns
-    (THEORY.md claim T9). numpy uses ``np.linalg.pinv``. Results are cached
+    (docs/theory.md claim T9). numpy uses ``np.linalg.pinv``. Results are cached
     per (dataset, architecture, backend, working precision); a copy is returned.
     """
     return _least_squares_map(d, arch, backend, mpmath.mp.dps).copy()

@@ -88,7 +88,7 @@ def training_items(d: Any) -> tuple[int, ...]:
 
 
 def item_matrices(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
-    """``(X, Y)`` of all P items in item order, training or held out (THEORY.md section 1)."""
+    """``(X, Y)`` of all P items in item order, training or held out (docs/theory.md section 1)."""
     check_backend(backend)
     B = _cast(codes(d.n1), backend)
     eye = _cast(np.eye(d.P, dtype=np.int64), backend)

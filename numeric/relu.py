@@ -1,4 +1,4 @@
-"""Batched ReLU modules trained by full-batch gradient descent (THEORY.md section 10, part a).
+"""Batched ReLU modules trained by full-batch gradient descent (docs/theory.md section 10, part a).
 
 The linear theory predicts that a module which must also serve the
 non-compositional outputs does not generalize to new combinations, and that a

@@ -1,4 +1,4 @@
-"""Batched full-batch training of linear modules of any depth (THEORY.md sections 3, 8 and 9).
+"""Batched full-batch training of linear modules of any depth (docs/theory.md sections 3, 8 and 9).
 
 One call trains many networks at once: every (dataset, learning rate, seed)
 triple is one network, and all of them advance together as stacked arrays of

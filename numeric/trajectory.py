@@ -14,7 +14,7 @@ the Gamma module's mode on the unselected-feature channel. The channel names
 ``pi1``/``pi2``/``pi3`` are those of the dense network's modes (selected
 feature / unselected feature / complement of the code rows).
 
-Depth (THEORY.md section 8): with ``depth=L`` every module has L layers. For
+Depth (docs/theory.md section 8): with ``depth=L`` every module has L layers. For
 L = 1, 2 the explicit solutions are evaluated (exactly as without ``depth``);
 for L >= 3 the implicit solution ``t(a)`` is inverted per checkpoint by
 :func:`numeric.depth.strengths`, which raises :class:`numeric.depth.PrecisionError`

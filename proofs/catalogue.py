@@ -1,4 +1,4 @@
-"""The catalogue of theorems T1-T11 (THEORY.md sections 5-6): one claim module per theorem.
+"""The catalogue of theorems T1-T11 (docs/theory.md sections 5-6): one claim module per theorem.
 
 ``CATALOGUE`` is the single tuple that verification, reports and tests
 iterate. Adding a theorem is one new module in :mod:`proofs.claims` plus one
@@ -12,14 +12,14 @@ THEOREM : proofs.theorem.Theorem
     id : str
         ``"T<number>"``, unique in the catalogue.
     name : str
-        A short title, as in THEORY.md.
+        A short title, as in docs/theory.md.
     statement : str
         The claim in words and formulas, as a reader of the report sees it.
     assumptions : tuple of str
         The parameter range of the proof and anything the checks take for
         granted (e.g. ``"a0 < a*/2 for the half time to exist"``).
     stated : Mapping[str, sympy.Expr]
-        Every formula of THEORY.md that the claim compares with, keyed by a
+        Every formula of docs/theory.md that the claim compares with, keyed by a
         name used in the comparisons. This is the *expected answer*: no
         derivation reads it except through the argument of ``prove``,
         ``certify`` and ``simulate``, so ``dataclasses.replace(THEOREM,
@@ -47,7 +47,7 @@ THEOREM : proofs.theorem.Theorem
         derived tolerances (:mod:`numeric.tolerances`). ``None`` otherwise.
     family : theory.family.Family, optional
         The dataset family the claim is about (default: the selection family
-        of THEORY.md section 1); ``verify`` samples its datasets from it.
+        of docs/theory.md section 1); ``verify`` samples its datasets from it.
 
 Each of ``prove``, ``certify`` and ``simulate`` must be able to fail, and the
 tests show it (``tests/test_negative_controls.py``): a wrong stated formula
@@ -94,7 +94,7 @@ CATALOGUE: tuple[Theorem, ...] = tuple(m.THEOREM for m in _CLAIM_MODULES)
 FAMILY_CATALOGUES: dict[str, tuple[Theorem, ...]] = {"selection": CATALOGUE, "readout": READOUT_CATALOGUE}
 
 
-#: Depths ``modspec verify --depth`` accepts: 2 is the catalogue itself, 3..6 the restatements of THEORY.md section 8.
+#: Depths ``modspec verify --depth`` accepts: 2 is the catalogue itself, 3..6 the restatements of docs/theory.md section 8.
 DEPTHS = range(2, 7)
 
 

@@ -29,7 +29,7 @@ from proofs.catalogue import CATALOGUE, FAMILY_CATALOGUES, depth_catalogue
 from proofs.theorem import Theorem
 from proofs.verify import verify
 from numeric.trajectory import check_training_args, half_times, theory_trajectory
-from proofs.simulation import simulation_report
+from proofs.simulation import COMPARISON, simulation_report
 from theory.architectures import ARCHITECTURES
 from theory.dataset import SELECTION
 from theory.readout import READOUT
@@ -275,18 +275,23 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     print(f"{args.arch} network, {args.init} init, {args.seeds} seed(s), lr={args.lr}, on "
           f"D(n1={d.n1}, n2={d.n2}, k1={d.k1}, k2={d.k2}, r={d.r}); mean over seeds:")
     mean = {k: v.mean(axis=0) for k, v in sim.modes.items()}
-    print(_format_series(sim.t, mean, sim.rho.mean(axis=0), sim.novel_error.mean(axis=0)))  # as in --json
+    loss = getattr(sim, "loss", None)
+    print(_format_series(sim.t, mean, sim.rho.mean(axis=0), sim.novel_error.mean(axis=0),
+                         None if loss is None else loss.mean(axis=0)))  # as in --json
     if rep.above_bound:
         print(f"note: lr is at or above the stability bound {min(map(float, sim.bound)):.6g}; the run did not "
               "diverge, but the closed-form theory does not describe it (no comparison)")
-    print("largest deviation from theory (abs / rel; mode strengths over every step, the rest at checkpoints):")
+    else:
+        print(f"compared with {COMPARISON.get(args.init, COMPARISON['random'])}")
+    print("largest deviation from theory over seeds (abs / rel; spectral init: mode strengths over every step, "
+          "the rest at checkpoints):")
     dev = rep.deviation()
-    for group in ("modes", "block_norms"):
-        for k, v in dev[group].items():
-            print(f"  {group[:-1] if group == 'modes' else 'W_' + k:>12} {k if group == 'modes' else '':<10} "
-                  f"{_fmt(v['abs'])} / {_fmt(v['rel'])}")
+    for k, v in dev["modes"].items():
+        print(f"  {'strength ' + strength_label(k):>22} {_fmt(v['abs'])} / {_fmt(v['rel'])}")
+    for k, v in dev["block_norms"].items():
+        print(f"  {'||W_' + k + '||':>22} {_fmt(v['abs'])} / {_fmt(v['rel'])}")
     for k in ("rho", "novel_error"):
-        print(f"  {k:>12} {'':<10} {_fmt(dev[k]['abs'])} / {_fmt(dev[k]['rel'])}")
+        print(f"  {k:>22} {_fmt(dev[k]['abs'])} / {_fmt(dev[k]['rel'])}")
     return 0
 
 
@@ -483,7 +488,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "for general linear outputs Y_Omega = A B on sampled rational A); default selection")
     v.add_argument("--depth", type=int, default=None,
                    help="verify the depth-dependent claims (T3, T5, T8, T9) restated for modules of L layers, "
-                        "L = 2..6 (THEORY.md section 8); default: the catalogue at its own depths")
+                        "L = 2..6 (docs/theory.md section 8); default: the catalogue at its own depths")
     v.add_argument("--samples", type=int, default=20, help="sampled datasets per theorem (default 20)")
     v.add_argument("--dps", type=int, default=50, help="decimal digits of the certificates (default 50)")
     v.add_argument("--seed", type=int, default=0, help="seed of the dataset sampler (default 0)")
@@ -497,7 +502,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="seeds and steps of --empirical: ci (3 seeds), short (5, default), full (10)")
 
     s = sub.add_parser("spectrum", help="singular values and input eigenvalues of one dataset",
-                       description="Evaluate the derived spectrum (THEORY.md section 2) on one dataset.")
+                       description="Evaluate the derived spectrum (docs/theory.md section 2) on one dataset.")
     _dataset_flags(s, families=(SELECTION, READOUT))
     s.add_argument("--json", action="store_true", help="print machine-readable JSON")
 
@@ -573,7 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
     fr.add_argument("--seed", type=int, default=0, help="seed of the Monte Carlo draws (default 0)")
     fr.add_argument("--json", action="store_true", help="print machine-readable JSON")
     ex = sub.add_parser("experiment", help="ReLU modules, compositional digits, learning rules: statistics over seeds",
-                        description="Train the arrangements of the linear theory beyond it (THEORY.md sections 9-10) "
+                        description="Train the arrangements of the linear theory beyond it (docs/theory.md sections 9-10) "
                                     "for seeds 0..N-1 and print each statistic's mean with a 95%% bootstrap interval "
                                     "over seeds.")
     ex.add_argument("which", choices=list(EXPERIMENTS), help="which experiment")

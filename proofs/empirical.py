@@ -1,4 +1,4 @@
-"""Empirical claims: how far the linear theory reaches (THEORY.md sections 9 and 10).
+"""Empirical claims: how far the linear theory reaches (docs/theory.md sections 9 and 10).
 
 No closed form is claimed beyond the linear networks, so these claims are
 statistical. Each :class:`EmpiricalClaim` is a record of kind ``"empirical"``

@@ -17,7 +17,7 @@ diverge is not compared (the closed forms do not describe it).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -59,13 +59,35 @@ def _max(x: np.ndarray) -> np.ndarray:
     return np.nanmax(arr, axis=0)
 
 
-def _per_series(sim: SimulationResult, fn: Callable[[np.ndarray], np.ndarray]) -> dict:
-    return {
-        "modes": {k: series_json(fn(v)) for k, v in sim.modes.items()},
-        "block_norms": {k: series_json(fn(v)) for k, v in sim.block_norms.items()},
-        "rho": series_json(fn(sim.rho)),
-        "novel_error": series_json(fn(sim.novel_error)),
+def _std(x: np.ndarray) -> np.ndarray:
+    with np.errstate(invalid="ignore"):
+        return np.std(np.asarray(x, dtype=float), axis=0)
+
+
+def _rows(x: np.ndarray) -> list:
+    """Per-seed series, shape (seeds, checkpoints), as lists with non-finite values as null."""
+    return [series_json(row) for row in np.asarray(x, dtype=float)]
+
+
+def _per_series(sim: SimulationResult, fn: Callable[[np.ndarray], Any], encode: Callable = series_json) -> dict:
+    out = {
+        "modes": {k: encode(fn(v)) for k, v in sim.modes.items()},
+        "block_norms": {k: encode(fn(v)) for k, v in sim.block_norms.items()},
+        "rho": encode(fn(sim.rho)),
+        "novel_error": encode(fn(sim.novel_error)),
     }
+    if getattr(sim, "loss", None) is not None:
+        out["loss"] = encode(fn(sim.loss))
+    return out
+
+
+#: What the deviations of a simulation compare with, by initialization (said in the output).
+COMPARISON = {
+    "spectral": "the closed-form trajectory from the same a0 (spectral initialization): deviations measure "
+                "the O(lr) discretization error",
+    "random": "random initialization does not start from the theory's a0, so only the converged values "
+              "(t -> infinity) are comparable: deviations are taken at the last checkpoint against the limit",
+}
 
 
 def step_mode_deviation(steps: Trajectory, sim: SimulationResult, key: str) -> dict:
@@ -101,11 +123,17 @@ class SimulationReport:
         return bool(np.any(self.simulation.above_bound))
 
     def deviation(self) -> dict:
-        """Deviation from the theory of every series (modes over every step, the rest at checkpoints)."""
+        """Deviation from the theory of every series (see ``COMPARISON``).
+
+        Spectral initialization: modes over every step, the rest at checkpoints, along the closed-form path.
+        Random initialization: the last checkpoint against the converged limit only.
+        """
         sim, traj, steps = self.simulation, self.theory, self.theory_steps
         if traj is None:
             return {"modes": {k: dict(_NONE) for k in sim.modes}, "block_norms": {k: dict(_NONE) for k in
                     sim.block_norms}, "rho": dict(_NONE), "novel_error": dict(_NONE)}
+        if sim.init != "spectral":
+            return self._final_deviation()
         modes = ({k: step_mode_deviation(steps, sim, k) for k in steps.modes if k in sim.step_modes}
                  if steps is not None else
                  {k: series_deviation(traj, sim, "modes", k) for k in traj.modes if k in sim.modes})
@@ -116,13 +144,31 @@ class SimulationReport:
             "novel_error": series_deviation(traj, sim, "novel_error"),
         }
 
+    def _final_deviation(self) -> dict:
+        sim, lim = self.simulation, self.theory.converged
+
+        def gap(series: np.ndarray, limit: Any) -> dict:
+            last = np.asarray(series, dtype=float)[:, -1]
+            if limit is None or not np.isfinite(limit) or not np.all(np.isfinite(last)):
+                return {"abs": None, "rel": None}
+            d = float(np.max(np.abs(last - limit)))
+            return {"abs": d, "rel": d / abs(limit) if limit else None}
+
+        return {
+            "modes": {k: gap(sim.modes[k], v) for k, v in lim["modes"].items() if k in sim.modes},
+            "block_norms": {k: gap(sim.block_norms[k], v) for k, v in lim["block_norms"].items()},
+            "rho": gap(sim.rho, lim["rho"]),
+            "novel_error": gap(sim.novel_error, lim["novel_error"]),
+        }
+
     def max_mode_deviation(self) -> float:
         """Largest absolute deviation of a mode strength (NaN if there is no mode)."""
         gaps = [v["abs"] for v in self.deviation()["modes"].values() if v["abs"] is not None]
         return max(gaps) if gaps else float("nan")
 
     def to_json(self) -> dict:
-        """Trajectory schema of the mean over seeds, plus ``max_over_seeds`` and ``deviation``."""
+        """Trajectory schema of the mean over seeds; ``final`` (last checkpoint), ``converged`` (the theory's
+        limit t -> infinity, as in ``modspec trajectory``), per-seed series, spread, and the deviations."""
         sim = self.simulation
         mean = _per_series(sim, _mean)
         final = {
@@ -132,15 +178,18 @@ class SimulationReport:
         }
         return {
             "params": sim.dataset.as_dict(), "arch": sim.arch, "init": sim.init,
-            "lr": float(sim.lr[0]), "seeds": sorted(set(sim.seeds)), "t": sim.t.tolist(),
+            "lr": float(sim.lr[0]), "seeds": list(sim.seeds), "t": sim.t.tolist(),
             **mean,
-            "converged": final,
+            "final": final,
+            "converged": None if self.theory is None else self.theory.to_json()["converged"],
             "max_over_seeds": _per_series(sim, _max),
+            "spread_over_seeds": _per_series(sim, _std),
+            "per_seed": _per_series(sim, lambda x: x, _rows),
+            "comparison": COMPARISON.get(sim.init, COMPARISON["random"]),
             "deviation": self.deviation(),
             "deviation_over": dict(DEVIATION_OVER),
             "stability_bound": series_json(np.min(sim.bound)) if sim.bound is not None else None,
             "above_stability_bound": self.above_bound,
-            "loss": series_json(_mean(sim.loss)),
         }
 
 

@@ -1,10 +1,10 @@
 """Theorems as data.
 
-A :class:`Theorem` bundles a claim of THEORY.md with the three ways modspec
+A :class:`Theorem` bundles a claim of docs/theory.md with the three ways modspec
 checks it: ``prove`` (symbolic, for symbolic parameters), ``certify``
 (per-dataset residuals at high precision) and, where the claim is about
 training, ``simulate`` (gradient descent against the theory). ``stated`` holds
-the formulas THEORY.md states: the *expected* answers. Each of the three
+the formulas docs/theory.md states: the *expected* answers. Each of the three
 checks receives them as an argument, so a theorem with a mis-stated formula
 (``dataclasses.replace(theorem, stated=...)``) is checked against that formula.
 The contract a claim module satisfies is in :mod:`proofs.catalogue`.
@@ -27,7 +27,7 @@ from theory.determinism import factor
 
 __all__ = ["Proof", "Theorem", "Comparison", "compare", "generic_zero", "positive", "nonnegative", "Stated"]
 
-#: Name -> the sympy expression THEORY.md states for it.
+#: Name -> the sympy expression docs/theory.md states for it.
 Stated = Mapping[str, sp.Expr]
 
 
@@ -40,7 +40,7 @@ def generic_zero(expr: sp.Expr) -> bool:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A derived expression next to the one THEORY.md states, and whether they agree."""
+    """A derived expression next to the one docs/theory.md states, and whether they agree."""
 
     what: str
     derived: sp.Expr

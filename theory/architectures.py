@@ -1,9 +1,9 @@
-"""The four linear architectures of THEORY.md section 5, as data.
+"""The four linear architectures of docs/theory.md section 5, as data.
 
 An :class:`Architecture` is a tuple of :class:`Module` values. A module maps
 some input blocks to some output blocks through a linear network of
 ``depth`` L >= 1 layers ``W_L ... W_1`` (L = 1 shallow, L = 2 the deep
-network of THEORY.md section 3, L >= 3 section 8); its own statistics are the
+network of docs/theory.md section 3, L >= 3 section 8); its own statistics are the
 rows/columns of Sx and Syx restricted to its blocks. Look architectures up
 with :func:`get_architecture`, which lists the valid names on a typo, and
 give every module another depth with :func:`with_depth`.

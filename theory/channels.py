@@ -249,7 +249,7 @@ def _item(kind: str, second: bool = False) -> sp.MatrixExpr:
     return _q2 if second else _q
 
 
-#: The dataset definition of THEORY.md section 1, block by block: a linear block ``op w`` or k copies of ``r w``.
+#: The dataset definition of docs/theory.md section 1, block by block: a linear block ``op w`` or k copies of ``r w``.
 _X_DEFINITION = {"omega_x": ("linear", B), "gamma_x": ("copies", s.k1)}
 _Y_DEFINITION = {"omega_y": ("linear", R * B), "gamma_y": ("copies", s.k2)}
 _UNITS = {"omega_x": (_v, "v"), "omega_y": (_u, "u")}

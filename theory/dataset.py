@@ -1,4 +1,4 @@
-"""The dataset space D(n1, n2, k1, k2, r) of THEORY.md section 1.
+"""The dataset space D(n1, n2, k1, k2, r) of docs/theory.md section 1.
 
 A :class:`Dataset` is a validated, immutable parameter set. It holds no
 matrices: exact matrices are built by :mod:`theory.matrices`, numeric ones by
@@ -207,7 +207,7 @@ def _selection_corners() -> tuple[tuple[str, Dataset], ...]:
     return DEGENERATE
 
 
-#: The selection family D(n1, n2, k1, k2, r) of THEORY.md section 1; S selects n2 code features.
+#: The selection family D(n1, n2, k1, k2, r) of docs/theory.md section 1; S selects n2 code features.
 SELECTION = Family(
     name="selection",
     title="D(n1, n2, k1, k2, r)",

@@ -1,6 +1,6 @@
 """Learning dynamics of one mode, derived from the loss (claims T3 and T8).
 
-The derivation follows THEORY.md section 3 in three stages, each recorded in a
+The derivation follows docs/theory.md section 3 in three stages, each recorded in a
 :class:`~theory.derivation.Derivation`:
 
 1. **Gradient flow from the loss.** The loss
@@ -175,7 +175,7 @@ def _derivative(loss: sp.Expr, weight: sp.MatrixSymbol) -> sp.MatrixExpr:
 
 
 def _claimed_flow(deep: bool) -> dict[sp.MatrixSymbol, sp.MatrixExpr]:
-    """The matrix form of ``tau dW/dt`` stated in THEORY.md section 3."""
+    """The matrix form of ``tau dW/dt`` stated in docs/theory.md section 3."""
     if deep:
         error = _SYX - _W2 * _W1 * _SX
         return {_W1: _W2.T * error, _W2: error * _W1.T}
@@ -447,7 +447,7 @@ def half_time_condition(deep: bool) -> sp.Rel:
 
 
 # ---------------------------------------------------------------------------
-# Depth L (THEORY.md section 8): an L-layer module W_L ... W_1.
+# Depth L (docs/theory.md section 8): an L-layer module W_L ... W_1.
 #
 # Stage A derives the mode ODE for a *symbolic* depth L from the loss, and
 # checks it on explicit diagonal matrices for fixed L. Stage B solves it: for

@@ -11,7 +11,7 @@ __all__ = ["DEFAULT", "DEGENERATE", "EXAMPLES", "READOUT_EXAMPLES"]
 #: The report's default dataset: 8 items, two of three features selected, one identity copy each side.
 DEFAULT = Dataset(3, 2, 1, 1, 1)
 
-#: One dataset per degenerate case of THEORY.md section 2, each collapsing modes.
+#: One dataset per degenerate case of docs/theory.md section 2, each collapsing modes.
 DEGENERATE: tuple[tuple[str, Dataset], ...] = (
     ("k1 = 0", Dataset(3, 1, 0, 2, 1)),
     ("k2 = 0", Dataset(3, 1, 2, 0, 1)),
@@ -44,6 +44,6 @@ def _readout_examples():
     )
 
 
-#: Canonical readout datasets (THEORY.md section 7): the selection as A = S, zero and
+#: Canonical readout datasets (docs/theory.md section 7): the selection as A = S, zero and
 #: rank-deficient readouts, distinct irrational and repeated singular values, k2 = 0, r = 0.
 READOUT_EXAMPLES = _readout_examples()

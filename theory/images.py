@@ -1,4 +1,4 @@
-"""Arrangements of the compositional-digits experiment (THEORY.md section 10), as data.
+"""Arrangements of the compositional-digits experiment (docs/theory.md section 10), as data.
 
 An image example has ``POSITIONS`` digits side by side. Its outputs are one
 class block per position (``digit0``, ``digit1``, ...: the compositional

@@ -34,7 +34,7 @@ from theory.persist import persistent
 
 __all__ = ["BLOCKS", "Observables", "strength_symbol", "derive_observables"]
 
-#: Block name -> (output block, input block), as in THEORY.md section 4.
+#: Block name -> (output block, input block), as in docs/theory.md section 4.
 BLOCKS: dict[str, tuple[str, str]] = {
     "OO": ("omega_y", "omega_x"),
     "GO": ("omega_y", "gamma_x"),

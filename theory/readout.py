@@ -1,4 +1,4 @@
-"""The general-readout family (THEORY.md section 7): compositional outputs ``Y_Omega = A B``.
+"""The general-readout family (docs/theory.md section 7): compositional outputs ``Y_Omega = A B``.
 
 A :class:`ReadoutDataset` replaces the selection S of
 :class:`theory.dataset.Dataset` by any rational matrix A (n2 x n1). Rotating
@@ -175,7 +175,7 @@ def _readout_corners() -> tuple[tuple[str, ReadoutDataset], ...]:
     return READOUT_EXAMPLES
 
 
-#: The general-readout family of THEORY.md section 7.
+#: The general-readout family of docs/theory.md section 7.
 READOUT = Family(
     name="readout",
     title="D(n1, k1, k2, r; A)",

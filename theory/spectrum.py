@@ -27,7 +27,7 @@ from theory.persist import persistent
 
 __all__ = ["Mode", "ModuleSpectrum", "derive_module_spectrum", "DENSE_MODULE", "present_modes"]
 
-#: The whole network as one module: the statistics Sx, Syx of THEORY.md section 2.
+#: The whole network as one module: the statistics Sx, Syx of docs/theory.md section 2.
 DENSE_MODULE = Module("", ("omega_x", "gamma_x"), ("omega_y", "gamma_y"))
 
 
@@ -153,7 +153,7 @@ def derive_module_spectrum(module: Module = DENSE_MODULE, specs: tuple[ChannelSp
     """Derive singular values, vectors and input eigenvalues of a module's statistics.
 
     ``specs`` are the channels of the dataset family (default: the selection
-    family of THEORY.md section 1). Cached per (module, specs).
+    family of docs/theory.md section 1). Cached per (module, specs).
     """
     return _derive_module_spectrum(module, specs)
 

@@ -1,6 +1,6 @@
 """The sympy symbols shared by every derivation.
 
-All symbols carry the assumptions of THEORY.md section 1 so that ``simplify``
+All symbols carry the assumptions of docs/theory.md section 1 so that ``simplify``
 can use them (``sqrt(x**2) == x`` for positive x and so on). ``P`` stands for
 ``2**n1``; it is kept as its own positive symbol because every closed form is a
 rational function of P, and substituted only when a concrete dataset is chosen.
@@ -39,7 +39,7 @@ PARAMS: tuple[sp.Symbol, ...] = (n1, n2, k1, k2, r)
 def generic_assumptions() -> dict[sp.Symbol, sp.Symbol]:
     """Return a substitution to strictly positive copies of k1, k2, r.
 
-    The generic case of THEORY.md (r > 0, k1, k2 >= 1) is where the closed
+    The generic case of docs/theory.md (r > 0, k1, k2 >= 1) is where the closed
     forms hold without case splits; degenerate cases are handled explicitly
     by substituting 0 afterwards.
     """

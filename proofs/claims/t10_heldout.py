@@ -1,4 +1,4 @@
-"""T10 Held-out items (THEORY.md section 6): exact predictions for items never trained on."""
+"""T10 Held-out items (docs/theory.md section 6): exact predictions for items never trained on."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ __all__ = ["THEOREM", "STATED"]
 _Q = sp.MatrixSymbol("Qperp", sp.Symbol("n1", integer=True, positive=True), sp.Symbol("n1", integer=True, positive=True))
 _S = sp.MatrixSymbol("S", n2, sp.Symbol("n1", integer=True, positive=True))
 
-#: THEORY.md section 6: M = K (K + cI)^-1 (mu/(mu + c) on an eigenvector of K), the error factor
+#: docs/theory.md section 6: M = K (K + cI)^-1 (mu/(mu + c) on an eigenvector of K), the error factor
 #: c/(mu + c) of I - M, its c -> 0 limits (M -> Pi_T), the segregated error summed over items, and T5's
 #: novel-combination error as the full-training limit (read from T5's module, not retyped).
 STATED: dict[str, sp.Expr] = {

@@ -1,4 +1,4 @@
-"""T11 Random training codes (THEORY.md section 6): exact probability that they allow systematic generalization."""
+"""T11 Random training codes (docs/theory.md section 6): exact probability that they allow systematic generalization."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from theory.fullrank import MAX_EXACT_N1, axes_probability, flats, span_counts, 
 
 __all__ = ["THEOREM", "STATED", "MC_SAMPLES", "Z_CHECK"]
 
-#: THEORY.md's reference values (spanning, n1 = 3).
+#: docs/theory.md's reference values (spanning, n1 = 3).
 STATED: dict[str, sp.Expr] = {
     "n1 = 3, j = 3": sp.Rational(4, 7),
     "n1 = 3, j = 4": sp.Rational(32, 35),

@@ -1,4 +1,4 @@
-"""T1 Spectrum (THEORY.md section 2): three singular values of Syx, their multiplicities and vectors."""
+"""T1 Spectrum (docs/theory.md section 2): three singular values of Syx, their multiplicities and vectors."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from theory.spectrum import derive_module_spectrum
 
 __all__ = ["THEOREM", "STATED"]
 
-#: Singular values, multiplicities and right-vector directions as THEORY.md states them.
+#: Singular values, multiplicities and right-vector directions as docs/theory.md states them.
 STATED: dict[str, sp.Expr] = {
     "pi1": sp.sqrt((P + k1 * r**2) * (P + k2 * r**2)) / P,
     "pi2": r * sp.sqrt(k2 * (P + k1 * r**2)) / P,
@@ -55,7 +55,7 @@ def prove(stated: Stated) -> Proof:
     cmp.append(positive("ordering, for positive r and k2: derived pi1^2 - pi2^2", pi1**2 - pi2**2, ORDERING_GIVEN))
     cmp.append(positive("ordering, for positive r and k2: derived pi2^2 - pi3^2", pi2**2 - pi3**2, ORDERING_GIVEN))
     cmp.append(nonnegative("derived pi2 and pi3 (so squares order the values)", pi2 + pi3))
-    d = spec.derivation.then("Compared with THEORY.md section 2: values, multiplicities, vectors, completeness; "
+    d = spec.derivation.then("Compared with docs/theory.md section 2: values, multiplicities, vectors, completeness; "
                              "ordering proved from the sign of the simplified differences of squares")
     return Proof(tuple(cmp), d)
 

@@ -1,4 +1,4 @@
-"""T2 Shared eigenbasis (THEORY.md section 2): the right singular vectors of Syx diagonalize Sx."""
+"""T2 Shared eigenbasis (docs/theory.md section 2): the right singular vectors of Syx diagonalize Sx."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""T3 Learning dynamics (THEORY.md section 3): mode ODEs, closed-form solutions, fixed points, O(eta) tracking."""
+"""T3 Learning dynamics (docs/theory.md section 3): mode ODEs, closed-form solutions, fixed points, O(eta) tracking."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ STATED: dict[str, sp.Expr] = {
     "a3*": sp.sqrt(k2 / k1),
 }
 _FIXED = {"pi1": "a1*", "pi2": "a2*", "pi3": "a3*"}
-#: The two module depths of THEORY.md section 3, by the architecture that uses each.
+#: The two module depths of docs/theory.md section 3, by the architecture that uses each.
 _DEPTHS = (("dense", True, "deep"), ("shallow", False, "shallow"))
 
 
@@ -56,7 +56,7 @@ def prove(stated: Stated) -> Proof:
         d = d.extend(dyn.derivation)
     for m in derive_module_spectrum().modes:
         cmp.append(compare(f"fixed point of {m.name} = pi/lambda", m.fixed_point, stated[_FIXED[m.name]]))
-    return Proof(tuple(cmp), d.then("Fixed points a* = pi/lambda of the dense modes compared with THEORY.md"))
+    return Proof(tuple(cmp), d.then("Fixed points a* = pi/lambda of the dense modes compared with docs/theory.md"))
 
 
 def _compiled(stated: Stated, key: str, args: tuple) -> Compiled:
@@ -68,7 +68,7 @@ def certify(d: Dataset, stated: Stated) -> list[Check]:
 
     Checked at ``dps`` digits on every present mode of the dense (two-layer) and shallow (one-layer)
     networks of ``d``, from below and above the fixed point; the dense fixed points a1*, a2*, a3* of
-    THEORY.md must equal pi/lambda of the concrete modes.
+    docs/theory.md must equal pi/lambda of the concrete modes.
     """
     checks = []
     for arch, _, name in _DEPTHS:
@@ -125,17 +125,17 @@ def simulate(d: Dataset, stated: Stated) -> list[SimCheck]:
 THEOREM = Theorem(
     "T3", "Learning dynamics",
     "From spectral initialization W2 W1 = U diag(a(t)) V^T with tau a' = 2 a (pi - lambda a) (deep) or "
-    "tau a' = pi - lambda a (shallow), solved by the closed forms of THEORY.md section 3, with attracting "
+    "tau a' = pi - lambda a (shallow), solved by the closed forms of docs/theory.md section 3, with attracting "
     "fixed points a* = pi/lambda; gradient descent follows them with error O(eta)",
     ("gradient flow with tau = 1/eta; balanced spectral initialization a0 > 0 on modes with pi > 0", GENERIC),
     STATED, prove, certify, simulate=simulate,
 )
 
 
-# --------------------------------------------------------------------------- depth L (THEORY.md section 8)
+# --------------------------------------------------------------------------- depth L (docs/theory.md section 8)
 
 _L = L_depth
-#: THEORY.md section 8: the mode ODE of an L-layer module, the integrand of its implicit solution
+#: docs/theory.md section 8: the mode ODE of an L-layer module, the integrand of its implicit solution
 #: (t(a) = tau * integral from a0 to a), and the fixed point.
 STATED_DEPTH: dict[str, sp.Expr] = {
     "depth rhs": _L * _a ** (2 - 2 / _L) * (_pi - _lam * _a),
@@ -210,7 +210,7 @@ def simulate_at_depth(d: Dataset, stated: Stated, depth: int) -> list[SimCheck]:
 
 
 def at_depth(depth: int) -> Theorem:
-    """T3 restated for modules of ``depth`` layers (THEORY.md section 8)."""
+    """T3 restated for modules of ``depth`` layers (docs/theory.md section 8)."""
     depth = check_depth(depth)
     return Theorem(
         "T3", f"Learning dynamics (L = {depth})",

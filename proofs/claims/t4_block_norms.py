@@ -1,4 +1,4 @@
-"""T4 Block norms (THEORY.md section 4): the four block norms of U diag(a) V^T and their constant ratio."""
+"""T4 Block norms (docs/theory.md section 4): the four block norms of U diag(a) V^T and their constant ratio."""
 
 from __future__ import annotations
 
@@ -113,14 +113,14 @@ def simulate(d: Dataset, stated: Stated) -> list[SimCheck]:
         if arch in _STATED_FOR:
             want = _stated_norms(stated, d, trained, "numpy")
             err = max(float(np.max(np.abs(np.sqrt(want[k]) - res.block_norms[k][0]))) for k in BLOCKS)
-            out.append(SimCheck(d, f"block norms of trained {arch} weights vs THEORY.md section 4", err, tol))
+            out.append(SimCheck(d, f"block norms of trained {arch} weights vs docs/theory.md section 4", err, tol))
     return out
 
 
 THEOREM = Theorem(
     "T4", "Block norms",
     "For W = U diag(a) V^T: ||W_OO||^2 = n2 P^2 a1^2/D, ||W_GO||^2 = n2 P k1 r^2 a1^2/D, ||W_OG||^2 and "
-    "||W_GG||^2 as in THEORY.md section 4 (D = (P + k1 r^2)(P + k2 r^2)); ||W_GO||/||W_OO|| = r sqrt(k1/P)",
+    "||W_GG||^2 as in docs/theory.md section 4 (D = (P + k1 r^2)(P + k2 r^2)); ||W_GO||/||W_OO|| = r sqrt(k1/P)",
     (GENERIC, "a1, a2, a3 >= 0 arbitrary (so the identities hold at every moment of training)"),
     STATED, prove, certify, simulate=simulate,
 )

@@ -1,4 +1,4 @@
-"""T5 Dense networks are never systematic (THEORY.md section 5): rho = r sqrt(k1/P) > 0 throughout training."""
+"""T5 Dense networks are never systematic (docs/theory.md section 5): rho = r sqrt(k1/P) > 0 throughout training."""
 
 from __future__ import annotations
 
@@ -103,7 +103,7 @@ THEOREM = Theorem(
 )
 
 
-# --------------------------------------------------------------------------- depth L (THEORY.md section 8)
+# --------------------------------------------------------------------------- depth L (docs/theory.md section 8)
 
 
 def prove_at_depth(stated: Stated, depth: int) -> Proof:
@@ -155,7 +155,7 @@ def simulate_at_depth(d: Dataset, stated: Stated, depth: int) -> list[SimCheck]:
 
 
 def at_depth(depth: int) -> Theorem:
-    """T5 restated for dense networks of ``depth`` layers (THEORY.md section 8)."""
+    """T5 restated for dense networks of ``depth`` layers (docs/theory.md section 8)."""
     depth = check_depth(depth)
     return Theorem(
         "T5", f"Dense networks never systematic (L = {depth})",

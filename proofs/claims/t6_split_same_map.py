@@ -1,4 +1,4 @@
-"""T6 Modules alone do not help (THEORY.md section 5): split converges to the dense map."""
+"""T6 Modules alone do not help (docs/theory.md section 5): split converges to the dense map."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""T7 Segregation suffices (THEORY.md section 5): W_GO = 0 at all times and W_OO -> S."""
+"""T7 Segregation suffices (docs/theory.md section 5): W_GO = 0 at all times and W_OO -> S."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""T8 Compositional structure is learned first (THEORY.md section 5): half-learning times and mode ordering."""
+"""T8 Compositional structure is learned first (docs/theory.md section 5): half-learning times and mode ordering."""
 
 from __future__ import annotations
 
@@ -141,9 +141,9 @@ THEOREM = Theorem(
 )
 
 
-# --------------------------------------------------------------------------- depth L (THEORY.md section 8)
+# --------------------------------------------------------------------------- depth L (docs/theory.md section 8)
 
-#: THEORY.md section 8: from small a0 the time to learn grows like a0^(-(1 - 2/L)) (L >= 3).
+#: docs/theory.md section 8: from small a0 the time to learn grows like a0^(-(1 - 2/L)) (L >= 3).
 STATED_DEPTH: dict[str, sp.Expr] = {
     "growth": s.a0 ** (-(1 - 2 / L_depth)),
     "half time exists below a0": s.pi_m / (2 * s.lam_m),
@@ -235,7 +235,7 @@ def simulate_at_depth(d: Dataset, stated: Stated, depth: int) -> list[SimCheck]:
 
 
 def at_depth(depth: int) -> Theorem:
-    """T8 restated for modules of ``depth >= 3`` layers (THEORY.md section 8)."""
+    """T8 restated for modules of ``depth >= 3`` layers (docs/theory.md section 8)."""
     depth = check_depth(depth)
     if depth < 3:
         raise ValueError(f"depth must be an integer >= 3 for the depth-L form of T8 (L <= 2 is T8 itself); got {depth}")

@@ -1,4 +1,4 @@
-"""T9 Converged maps are least squares (THEORY.md section 5), for every architecture."""
+"""T9 Converged maps are least squares (docs/theory.md section 5), for every architecture."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ THEOREM = Theorem(
 )
 
 
-# --------------------------------------------------------------------------- depth L (THEORY.md section 8)
+# --------------------------------------------------------------------------- depth L (docs/theory.md section 8)
 
 
 def prove_at_depth(stated: Stated, depth: int) -> Proof:
@@ -135,7 +135,7 @@ def simulate_at_depth(d: Dataset, stated: Stated, depth: int) -> list[SimCheck]:
 
 
 def at_depth(depth: int) -> Theorem:
-    """T9 restated for modules of ``depth`` layers (THEORY.md section 8)."""
+    """T9 restated for modules of ``depth`` layers (docs/theory.md section 8)."""
     depth = check_depth(depth)
     return Theorem(
         "T9", f"Converged maps are least squares (L = {depth})",

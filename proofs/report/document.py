@@ -195,7 +195,7 @@ class ReportDocument:
     title : str
         Document title.
     dataset_space : tuple of (symbol, meaning, domain, value) tuples
-        The dataset space of THEORY.md section 1 with the chosen values.
+        The dataset space of docs/theory.md section 1 with the chosen values.
     parameters : tuple of (name, value) tuples
         Training and verification settings (lr, steps, seeds, ...).
     sections : tuple of TheoremSection

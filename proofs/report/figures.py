@@ -36,7 +36,7 @@ __all__ = [
 
 #: Fixed salt for matplotlib's SVG ids, so figures are byte-for-byte reproducible.
 SVG_HASHSALT = "modspec-report"
-#: The four blocks of a learned map, in THEORY.md section 4 order.
+#: The four blocks of a learned map, in docs/theory.md section 4 order.
 BLOCK_NAMES = ("OO", "GO", "OG", "GG")
 #: One colour per architecture, shared by every figure.
 ARCH_COLORS = {"dense": "#1f77b4", "shallow": "#ff7f0e", "split": "#2ca02c", "segregated": "#d62728"}

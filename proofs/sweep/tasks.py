@@ -25,7 +25,7 @@ __all__ = ["Param", "Task", "TASKS", "get_task", "dataset_of", "describe_dataset
 #: Marker of a parameter without default.
 REQUIRED = object()
 
-#: Channels of THEORY.md section 2; a module's modes are named after them.
+#: Channels of docs/theory.md section 2; a module's modes are named after them.
 CHANNELS = ("pi1", "pi2", "pi3")
 
 

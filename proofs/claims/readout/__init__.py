@@ -1,4 +1,4 @@
-"""The claims for the general-readout family (THEORY.md section 7), one module per theorem.
+"""The claims for the general-readout family (docs/theory.md section 7), one module per theorem.
 
 Each module follows the contract of :mod:`proofs.catalogue`; its ``THEOREM``
 has ``family=READOUT``, so ``verify`` samples rational readouts (zero,

@@ -1,4 +1,4 @@
-"""T1 for general readouts (THEORY.md section 7): one singular value pi(s) per singular value s of A, pi3 unchanged."""
+"""T1 for general readouts (docs/theory.md section 7): one singular value pi(s) per singular value s of A, pi3 unchanged."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from theory.spectrum import derive_module_spectrum
 
 __all__ = ["THEOREM", "STATED"]
 
-#: THEORY.md section 7: the singular value of the channel of a singular value s of A; pi3 and the
+#: docs/theory.md section 7: the singular value of the channel of a singular value s of A; pi3 and the
 #: right vectors as for the selection (taken from T1, not re-typed).
 STATED: dict[str, sp.Expr] = {
     "pi(s)": sp.sqrt((P * S**2 + k2 * r**2) * (P + k1 * r**2)) / P,
@@ -45,7 +45,7 @@ def prove(stated: Stated) -> Proof:
         compare("s = 1 gives the selection's pi1", f.singular_value.subs(S, 1), stated["pi1"]),
         compare("s = 0 gives the selection's pi2", f.singular_value.subs(S, 0), stated["pi2"]),
     ]
-    d = spec.derivation.then("Compared with THEORY.md section 7; s = 1 and s = 0 reduce to pi1 and pi2")
+    d = spec.derivation.then("Compared with docs/theory.md section 7; s = 1 and s = 0 reduce to pi1 and pi2")
     return Proof(tuple(cmp), d)
 
 

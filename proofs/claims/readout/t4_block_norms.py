@@ -1,6 +1,6 @@
 """T4 for general readouts: block norms per channel, and a ratio ||W_GO|| / ||W_OO|| that stays r sqrt(k1/P).
 
-THEORY.md section 7 expects the ratio to vary during training when A's
+docs/theory.md section 7 expects the ratio to vary during training when A's
 singular values differ. The derivation says otherwise for spectral
 initialization: on every feature channel the right vector has the same
 direction ``(sqrt(P), r sqrt(k1))`` whatever s (the input does not involve A),

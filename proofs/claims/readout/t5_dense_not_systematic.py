@@ -19,7 +19,7 @@ from theory.spectrum import derive_module_spectrum
 
 __all__ = ["THEOREM", "STATED", "applies"]
 
-#: THEORY.md section 7: converged W_OO = gain A; the novel error is ((k1 r^2)/(P + k1 r^2))^2 ||A||^2.
+#: docs/theory.md section 7: converged W_OO = gain A; the novel error is ((k1 r^2)/(P + k1 r^2))^2 ||A||^2.
 STATED: dict[str, sp.Expr] = {
     "rho": selection.STATED["rho"],
     "gain": selection.STATED["gain"],

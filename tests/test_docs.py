@@ -1,0 +1,74 @@
+"""The documentation is in the repository: README, --help and docs/ name no file outside it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from proofs.cli import COMMANDS, build_parser
+
+from .source import source_root
+
+#: Commands documented by a page docs/commands/<name>.md (each page has examples).
+DOCUMENTED = ("verify", "spectrum", "trajectory", "simulate", "report", "fullrank")
+#: Ways text can point outside the repository.
+OUTSIDE = re.compile(r"\.\./|shared/|THEORY\.md|/work/")
+#: Markdown links [text](target) to relative targets.
+LINK = re.compile(r"\]\(([^)#\s]+)(?:#[^)]*)?\)")
+#: "docs/theory.md section N" references.
+SECTION = re.compile(r"docs/theory\.md\s+section\s+(\d+)")
+
+
+def _help_texts() -> dict[str, str]:
+    parser = build_parser()
+    texts = {"modspec": parser.format_help()}
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    texts.update({f"modspec {name}": p.format_help() for name, p in sub.choices.items()})
+    return texts
+
+
+def test_help_names_no_file_outside_the_repository() -> None:
+    bad = {name: OUTSIDE.findall(text) for name, text in _help_texts().items() if OUTSIDE.search(text)}
+    assert not bad, bad
+
+
+def test_readme_names_no_file_outside_the_repository_and_its_links_resolve() -> None:
+    root = source_root()
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert not OUTSIDE.search(readme), OUTSIDE.findall(readme)
+    missing = [t for t in LINK.findall(readme) if "://" not in t and not (root / t).exists()]
+    assert not missing, missing
+
+
+def test_docs_links_resolve_inside_the_repository() -> None:
+    root = source_root()
+    pages = sorted((root / "docs").rglob("*.md"))
+    assert pages
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert not re.search(r"shared/|THEORY\.md|/work/", text), page
+        for target in LINK.findall(text):
+            if "://" in target:
+                continue
+            resolved = (page.parent / target).resolve()
+            assert resolved.exists() and root in resolved.parents, (page.name, target)
+
+
+def test_every_section_reference_exists_in_docs_theory() -> None:
+    root = source_root()
+    headings = set(re.findall(r"^## (\d+)\. ", (root / "docs/theory.md").read_text(encoding="utf-8"), re.M))
+    texts = list(_help_texts().values()) + [(root / "README.md").read_text(encoding="utf-8")]
+    texts += [p.read_text(encoding="utf-8") for layer in ("theory", "numeric", "proofs")
+              for p in (root / layer).rglob("*.py")]
+    cited = {n for text in texts for n in SECTION.findall(text)}
+    assert cited and cited <= headings, sorted(cited - headings)
+
+
+@pytest.mark.parametrize("command", DOCUMENTED)
+def test_documented_command_has_a_page_with_examples(command: str) -> None:
+    assert command in COMMANDS
+    page = source_root() / "docs" / "commands" / f"{command}.md"
+    text = page.read_text(encoding="utf-8")
+    assert f"modspec {command}" in text and "```sh" in text, page
