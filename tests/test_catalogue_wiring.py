@@ -206,10 +206,10 @@ REVIEWED = {
             '||W_OO|| (split)',
         ),
         simulation=(
-            'block norms of trained dense weights vs THEORY.md section 4',
+            'block norms of trained dense weights vs docs/theory.md section 4',
             'block norms of trained dense weights vs formulas',
             'block norms of trained segregated weights vs formulas',
-            'block norms of trained shallow weights vs THEORY.md section 4',
+            'block norms of trained shallow weights vs docs/theory.md section 4',
             'block norms of trained shallow weights vs formulas',
             'block norms of trained split weights vs formulas',
         ),

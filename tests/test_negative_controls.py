@@ -74,7 +74,7 @@ def _one_percent_off(expr: sp.Expr) -> sp.Expr:
 #: Dynamic claims get one mode's rate 1% off; static claims (a map, a ratio) the stated value 1% off.
 PERTURBED_THEORY = {
     "T3": ("deep solution", _one_percent_faster, "|a_GD - a(t)| of dense"),
-    "T4": ("GO", _one_percent_off, "vs THEORY.md section 4"),
+    "T4": ("GO", _one_percent_off, "vs docs/theory.md section 4"),
     "T5": ("rho", _one_percent_off, "rho of dense GD"),
     "T6": ("rho", _one_percent_off, "rho of trained split"),
     "T7": ("converged gain", _one_percent_off, "W_OO vs gain S"),
