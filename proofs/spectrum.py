@@ -115,6 +115,10 @@ def _readout_modes(d: Any) -> tuple[ModeEntry, ...]:
     for mv in mode_vectors(d):
         symbolic = modes[mv.mode.channel]
         sub = d.substitution() | {readout_scale: exact_s.get(mv.mode.name, 0)}
-        out.append(ModeEntry(mv.mode.name, float(mv.singular_value), str(sp.simplify(symbolic.singular_value.subs(sub))),
-                             int(mv.V.shape[1]), float(mv.eigenvalue), float(mv.singular_value / mv.eigenvalue)))
+        exact = {k: str(sp.simplify(sp.sympify(e).subs(sub)))  # derived closed forms at exact parameters
+                 for k, e in (("pi", symbolic.singular_value), ("lambda", symbolic.eigenvalue),
+                              ("a*", symbolic.singular_value / symbolic.eigenvalue))}
+        out.append(ModeEntry(mv.mode.name, float(mv.singular_value), exact["pi"],
+                             int(mv.V.shape[1]), float(mv.eigenvalue), float(mv.singular_value / mv.eigenvalue),
+                             exact["lambda"], exact["a*"]))
     return tuple(out)
