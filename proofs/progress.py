@@ -105,16 +105,16 @@ class ProgressBar:
         self.stream.flush()
         self._last_line = now
 
-    def close(self) -> None:
-        """Clear the terminal bar; after heartbeat lines, write a last one."""
+    def close(self, finished: bool = True) -> None:
+        """Clear the terminal bar; after heartbeat lines, write a last one (only when ``finished``)."""
         if self._bar is not None:
             self._bar.close()
             self._bar = None
-        if self.enabled and not self._terminal and self._last_line is not None:
+        if finished and self.enabled and not self._terminal and self._last_line is not None:
             self._write_line(self.clock())
 
     def __enter__(self) -> "ProgressBar":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.close(finished=exc_type is None)  # an error or interrupt prints its own one line

@@ -59,3 +59,4 @@ def handle_signals() -> Iterator[None]:
     finally:
         for s, h in previous.items():
             signal.signal(s, h)
+        _received.clear()  # a later command (or test) starts without this one's signal

@@ -70,3 +70,13 @@ def test_progress_update_raises_a_swallowed_interrupt_again():
         with pytest.raises(signals.Interrupted) as exc:
             ProgressBar("x", stream=io.StringIO()).update(1, 2)
     assert exc.value.exit_status == 130
+
+
+def test_heartbeat_writes_no_closing_line_when_the_work_failed():
+    pipe, clock = io.StringIO(), FakeClock()
+    with pytest.raises(RuntimeError):
+        with ProgressBar("x", stream=pipe, heartbeat=1.0, clock=clock) as bar:
+            clock.now = 2.0
+            bar.update(1, 4)
+            raise RuntimeError("stop")
+    assert len(pipe.getvalue().splitlines()) == 1  # the heartbeat only; the error prints its own line

@@ -240,8 +240,10 @@ def n_math_steps(doc: ReportDocument) -> int:
     """How many <math> elements the HTML must contain for ``doc``."""
     from proofs.report.render import as_sympy
 
+    from proofs.report.render import statement_items
+
     n = sum(as_sympy(s.expr) is not None for sec in doc.sections for s in sec.derivation.steps)
-    n += sum(sec.statement_expr is not None for sec in doc.sections)
+    n += sum(len(statement_items(sec.statement_expr)) for sec in doc.sections if sec.statement_expr is not None)
     return n + sum(as_sympy(a) is not None for sec in doc.sections for a in sec.assumptions)
 
 
@@ -561,6 +563,64 @@ def test_report_html_in_headless_chromium(doc: ReportDocument, tmp_path: Path) -
     assert tags.counts.get("math", 0) == n_math_steps(doc) and all(tags.math_text)
 
 
+#: Viewport width of the overflow check (issue 13: long formulas ran off a 1200 px page).
+VIEWPORT = 1200
+#: Added to a copy of the page only: reports the page's scroll width in the title for --dump-dom.
+_MEASURE = ("<script>addEventListener('load', () => { document.title = 'scroll=' + "
+            "document.documentElement.scrollWidth + ' view=' + window.innerWidth; });</script>")
+
+
+def _statement_document() -> ReportDocument:
+    """The fake document with every section stating the catalogue's real formulas (long ones included)."""
+    from dataclasses import replace
+
+    from proofs.report.pipeline import theorem_statements
+
+    base, statements = fake_document(), theorem_statements()
+    ids = list(statements)
+    sections = tuple(replace(sec, statement_expr=statements[ids[i % len(ids)]]) for i, sec in enumerate(base.sections))
+    return replace(base, sections=sections)
+
+
+@pytest.mark.browser
+def test_report_fits_1200_px_and_every_statement_is_mathml(tmp_path: Path) -> None:
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        reason = "no chromium binary on PATH (install the Debian package 'chromium' to run this test)"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    doc = _statement_document()
+    page = render_html(doc)
+    for sec in doc.sections:  # every statement carries MathML
+        start = page.index(f'<section class="theorem" id="{sec.id}">')
+        block = page[start:page.index("<strong>Assumptions.", start)]
+        assert "<math" in block, sec.id
+    measured = tmp_path / "measure.html"
+    measured.write_text(page.replace("</head>", _MEASURE + "</head>", 1), encoding="utf-8")
+    dump = _chromium(binary, tmp_path / "profile", f"--window-size={VIEWPORT},900", "--dump-dom",
+                     "--virtual-time-budget=5000", measured.as_uri())
+    assert dump.returncode == 0, dump.stderr[-2000:]
+    m = re.search(r"<title>scroll=(\d+) view=(\d+)</title>", dump.stdout)
+    assert m, dump.stdout[:500]
+    scroll, view = int(m.group(1)), int(m.group(2))
+    assert view == VIEWPORT and scroll <= view, (scroll, view)
+
+
+def test_overflow_measurement_detects_a_wide_page(tmp_path: Path) -> None:
+    """Negative control of the browser check: a page wider than the viewport is measured as such."""
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        pytest.skip("no chromium binary on PATH")
+    wide = tmp_path / "wide.html"
+    wide.write_text(f"<html><head><title>x</title>{_MEASURE}</head><body><div style='width:3000px'>x</div>"
+                    "</body></html>", encoding="utf-8")
+    dump = _chromium(binary, tmp_path / "profile", f"--window-size={VIEWPORT},900", "--dump-dom",
+                     "--virtual-time-budget=5000", wide.as_uri())
+    m = re.search(r"<title>scroll=(\d+) view=(\d+)</title>", dump.stdout)
+    assert m and int(m.group(1)) > int(m.group(2)), dump.stdout[:300]
+
+
 # ------------------------------------------------------------------ end to end
 
 
@@ -589,3 +649,31 @@ def test_sweep_datasets_hit_requested_x() -> None:
     assert [d.k1 * float(d.r) ** 2 / d.P for d in sets] == pytest.approx([0.5, 2.0], rel=1e-5)
     with pytest.raises(ValueError, match="k1 >= 1"):
         sweep_datasets(Dataset(3, 2, 0, 1, 1))
+
+
+# ------------------------------------------------------------------ verdicts and empty runs
+
+
+@pytest.mark.parametrize("deviation, tolerance, text", [
+    (0.002, 0.003, "0.002 <= tol 0.003: within tolerance"),
+    (0.004, 0.003, "0.004 > tol 0.003: EXCEEDS tolerance"),
+    (0.004, None, "0.004 (no tolerance)"),
+    (None, None, "not compared"),
+])
+def test_every_deviation_is_shown_with_its_tolerance_and_verdict(doc, deviation, tolerance, text) -> None:
+    from dataclasses import replace
+
+    sec = replace(doc.sections[0], deviation=deviation, tolerance=tolerance)
+    assert sec.deviation_text() == text
+
+
+def test_report_with_nothing_compared_says_so_instead_of_pass(doc) -> None:
+    from dataclasses import replace
+
+    from proofs.report.render import summary_sentence
+
+    empty = replace(doc, sections=tuple(replace(s, deviation=None) for s in doc.sections),
+                    notes=("No training steps (steps = 0): nothing to show.",))
+    assert "nothing was compared with gradient descent" in summary_sentence(empty)
+    assert "No training steps" in render_html(empty) and "No training steps" in render_markdown(empty)
+    assert summary_sentence(doc).endswith("pass.")

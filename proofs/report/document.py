@@ -120,6 +120,8 @@ class TheoremSection:
         Largest deviation of simulation from theory; None if not compared.
     deviation_note : str
         What was compared to obtain ``deviation``.
+    tolerance : float or None
+        The derived tolerance ``deviation`` is checked against (None: no check).
     """
 
     id: str
@@ -134,6 +136,25 @@ class TheoremSection:
     certificate: Certificate
     deviation: float | None
     deviation_note: str
+    tolerance: float | None = None
+
+    @property
+    def verdict(self) -> str:
+        """``within tolerance``, ``EXCEEDS tolerance``, ``no tolerance`` or ``not compared``."""
+        if self.deviation is None:
+            return "not compared"
+        if self.tolerance is None:
+            return "no tolerance"
+        return "within tolerance" if self.deviation <= self.tolerance else "EXCEEDS tolerance"
+
+    def deviation_text(self) -> str:
+        """Deviation, tolerance and verdict in one cell: ``2.6e-3 <= tol 2.6e-3: within tolerance``."""
+        if self.deviation is None:
+            return "not compared"
+        if self.tolerance is None:
+            return f"{format_number(self.deviation)} (no tolerance)"
+        sign = "<=" if self.deviation <= self.tolerance else ">"
+        return f"{format_number(self.deviation)} {sign} tol {format_number(self.tolerance)}: {self.verdict}"
 
     def __post_init__(self) -> None:
         if self.status not in ("pass", "fail"):
@@ -159,7 +180,7 @@ class SummaryRow:
 
     HEADERS = (
         "Theorem", "Name", "Symbolic", "Certificate", "Samples", "Digits",
-        "Largest residual", "Simulation deviation", "Status",
+        "Largest residual", "Gradient descent vs theory", "Status",
     )
 
     @classmethod
@@ -174,7 +195,7 @@ class SummaryRow:
             samples=str(cert.samples),
             dps=str(cert.dps),
             max_residual=format_number(cert.max_residual),
-            deviation=format_number(section.deviation),
+            deviation=section.deviation_text(),
             status=section.status,
         )
 
@@ -204,6 +225,8 @@ class ReportDocument:
         Figures in display order; names must be distinct.
     extra_sections : tuple of proofs.report.text.TextSection
         Sections of text and tables printed after the theorems (e.g. held-out items).
+    notes : tuple of str
+        Printed under the summary (e.g. that a run with no steps has nothing to compare).
     """
 
     title: str
@@ -212,9 +235,10 @@ class ReportDocument:
     sections: tuple[TheoremSection, ...]
     figures: tuple[Figure, ...]
     extra_sections: tuple[Any, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        for name in ("dataset_space", "parameters", "sections", "figures", "extra_sections"):
+        for name in ("dataset_space", "parameters", "sections", "figures", "extra_sections", "notes"):
             object.__setattr__(self, name, tuple(getattr(self, name)))
         names = [f.name for f in self.figures]
         if len(set(names)) != len(names):

@@ -40,6 +40,9 @@ SVG_HASHSALT = "modspec-report"
 BLOCK_NAMES = ("OO", "GO", "OG", "GG")
 #: One colour per architecture, shared by every figure.
 ARCH_COLORS = {"dense": "#1f77b4", "shallow": "#ff7f0e", "split": "#2ca02c", "segregated": "#d62728"}
+#: Marker per architecture on theory curves, placed at staggered positions, so that curves the
+#: theory says coincide (dense, shallow and split share rho and the converged error) stay distinguishable.
+ARCH_MARKERS = {"dense": "o", "shallow": "s", "split": "^", "segregated": "x"}
 _BLOCK_COLORS = dict(zip(BLOCK_NAMES, ("#1f77b4", "#d62728", "#2ca02c", "#9467bd")))
 _CYCLE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 _RC = {"svg.hashsalt": SVG_HASHSALT, "svg.fonttype": "path"}
@@ -160,11 +163,18 @@ def _batch(values: Any, what: str) -> np.ndarray:
     return arr
 
 
-def _plot_theory(ax: Axes, t: Any, y: Any, color: str, label: str | None, what: str) -> None:
+def _arch_marks(arch: str) -> dict:
+    """Marker style of one architecture: its own symbol, at positions staggered by architecture."""
+    i = list(ARCH_MARKERS).index(arch) if arch in ARCH_MARKERS else 0
+    return {"marker": ARCH_MARKERS.get(arch, "d"), "markevery": (0.03 + 0.045 * i, 0.18), "markersize": 5,
+            "markerfacecolor": "none"}
+
+
+def _plot_theory(ax: Axes, t: Any, y: Any, color: str, label: str | None, what: str, arch: str | None = None) -> None:
     t, y = _vec(t, f"{what} t"), _vec(y, what)
     if t.shape != y.shape:
         raise ValueError(f"{what}: t has shape {t.shape} but values have {y.shape}")
-    ax.plot(t, y, linestyle="--", color=color, linewidth=1.4, label=label)
+    ax.plot(t, y, linestyle="--", color=color, linewidth=1.4, label=label, **(_arch_marks(arch) if arch else {}))
 
 
 def _plot_simulation(ax: Axes, t: Any, y: Any, color: str, label: str | None, what: str) -> None:
@@ -323,7 +333,8 @@ def progress_svg(
     for arch in archs:
         color = ARCH_COLORS.get(arch, "0.3")
         norms = theory[arch].block_norms
-        ax.plot(_progress(norms["GG"]), _progress(norms["OO"]), linestyle="--", color=color, label=arch)
+        ax.plot(_progress(norms["GG"]), _progress(norms["OO"]), linestyle="--", color=color, label=arch,
+                **_arch_marks(arch))
         sim = simulation.get(arch)
         if sim is not None:
             oo = np.nanmean(_batch(sim.block_norms["OO"], f"simulated {arch} OO"), axis=0)
@@ -365,8 +376,8 @@ def systematicity_svg(
     for arch in archs:
         color = ARCH_COLORS.get(arch, "0.3")
         traj, sim = theory[arch], simulation.get(arch)
-        _plot_theory(ax_rho, traj.t, traj.rho, color, arch, f"{arch} rho")
-        _plot_theory(ax_err, traj.t, traj.novel_error, color, None, f"{arch} novel error")
+        _plot_theory(ax_rho, traj.t, traj.rho, color, arch, f"{arch} rho", arch)
+        _plot_theory(ax_err, traj.t, traj.novel_error, color, None, f"{arch} novel error", arch)
         if sim is not None:
             _plot_simulation(ax_rho, sim.t, sim.rho, color, None, f"simulated {arch} rho")
             _plot_simulation(ax_err, sim.t, sim.novel_error, color, None, f"simulated {arch} novel error")

@@ -154,11 +154,23 @@ section.theorem { border-top: 1px solid #ddd; margin-top: 1.4em; }
 ol.derivation li { margin-bottom: 0.4em; }
 math { font-size: 1.12em; }
 math[display="block"] { margin: 0.35em 0 0.35em 1.5em; }
+.formula { max-width: 100%; overflow-x: auto; overflow-y: hidden; }
+table { display: block; max-width: 100%; overflow-x: auto; }
 figure { margin: 1.2em 0; }
 figure svg { max-width: 100%; height: auto; }
 figcaption { font-size: 0.92em; color: #444; }
 .note { color: #555; font-size: 0.92em; }
 """
+
+
+def summary_sentence(doc: ReportDocument) -> str:
+    """``9 of 9 theorems pass.``, or what was not compared when nothing was simulated."""
+    passed = sum(s.status == "pass" for s in doc.sections)
+    compared = sum(s.deviation is not None for s in doc.sections)
+    text = f"{passed} of {len(doc.sections)} theorems pass"
+    if compared == 0:
+        return text + " their symbolic proofs and certificates; nothing was compared with gradient descent."
+    return text + "."
 
 
 def _html_table(headers: tuple[str, ...], rows: list[tuple[str, ...]], status_col: int | None = None) -> list[str]:
@@ -177,6 +189,36 @@ def _html_text_or_math(item: Any) -> str:
     return _h(item) if as_sympy(item) is None else to_mathml(item, display="inline")
 
 
+def statement_items(expr: Any) -> list[Any]:
+    """The formulas of a statement, one per displayed line, each in its shortest equivalent form.
+
+    A tuple or list gives one line per element; each expression is replaced by
+    the shortest (as printed) of itself, ``factor_terms`` and ``factor`` of it,
+    so a long expanded polynomial is shown factored when that is shorter.
+    """
+    items = list(expr) if isinstance(expr, (tuple, list)) else [expr]
+    return [_shortest(e) for e in items]
+
+
+def _shortest(e: Any) -> Any:
+    if not isinstance(e, sp.Basic):
+        return e
+    if isinstance(e, sp.Equality):
+        return sp.Eq(e.lhs, _shortest(e.rhs), evaluate=False)
+    forms = [e]
+    for f in (sp.factor_terms, sp.factor):
+        try:
+            forms.append(f(e))
+        except (sp.PolynomialError, TypeError, ValueError, NotImplementedError):
+            continue
+    return min(forms, key=lambda x: len(str(x)))
+
+
+def _html_formula(expr: Any) -> str:
+    """A block formula in a container that scrolls rather than widens the page."""
+    return f'<div class="formula">{to_mathml(expr)}</div>'
+
+
 def _html_section(sec: TheoremSection) -> list[str]:
     cert = sec.certificate
     out = [
@@ -186,7 +228,7 @@ def _html_section(sec: TheoremSection) -> list[str]:
         f"<p><strong>Statement.</strong> {_h(sec.statement)}</p>",
     ]
     if sec.statement_expr is not None:
-        out.append(to_mathml(sec.statement_expr))
+        out += [_html_formula(e) for e in statement_items(sec.statement_expr)]
     out.append("<p><strong>Assumptions.</strong></p>")
     if sec.assumptions:
         out += ["<ul>"] + [f"<li>{_html_text_or_math(a)}</li>" for a in sec.assumptions] + ["</ul>"]
@@ -196,7 +238,7 @@ def _html_section(sec: TheoremSection) -> list[str]:
     if sec.derivation.steps:
         out.append('<ol class="derivation">')
         for step in sec.derivation.steps:
-            maths = "" if as_sympy(step.expr) is None else to_mathml(step.expr)
+            maths = "" if as_sympy(step.expr) is None else _html_formula(step.expr)
             out.append(f"<li>{_h(step.text)}{maths}</li>")
         out.append("</ol>")
     else:
@@ -212,7 +254,7 @@ def _html_section(sec: TheoremSection) -> list[str]:
     if cert.failures:
         out += ['<ul class="failures">'] + [f"<li>{_h(f)}</li>" for f in cert.failures] + ["</ul>"]
     out += [
-        f"<p><strong>Simulation</strong>: largest deviation {_h(format_number(sec.deviation))}"
+        f"<p><strong>Gradient descent vs theory</strong>: {_h(sec.deviation_text())}"
         f"{' (' + _h(sec.deviation_note) + ')' if sec.deviation_note else ''}.</p>",
         "</section>",
     ]
@@ -241,8 +283,9 @@ def render_html(doc: ReportDocument) -> str:
         f"<h1>{_h(doc.title)}</h1>",
         '<section id="summary">',
         "<h2>Summary</h2>",
-        f"<p>{sum(s.status == 'pass' for s in doc.sections)} of {len(doc.sections)} theorems pass.</p>",
+        f"<p>{_h(summary_sentence(doc))}</p>",
     ]
+    out += [f'<p class="note">{_h(n)}</p>' for n in doc.notes]
     out += _html_table(SummaryRow.HEADERS, [r.cells() for r in doc.summary], status_col=len(SummaryRow.HEADERS) - 1)
     out += ["</section>", '<section id="parameters">', "<h2>Dataset and parameters</h2>"]
     out += _html_table(("Symbol", "Meaning", "Domain", "Value"), list(doc.dataset_space))
@@ -286,7 +329,7 @@ def _md_section(sec: TheoremSection) -> list[str]:
         f"**Statement.** {escape_markdown(sec.statement)}", "",
     ]
     if sec.statement_expr is not None:
-        out += [f"$$ {to_latex(sec.statement_expr)} $$", ""]
+        out += [x for e in statement_items(sec.statement_expr) for x in (f"$$ {to_latex(e)} $$", "")]
     out += ["**Assumptions.**", ""]
     out += [f"- {_md_text_or_math(a)}" for a in sec.assumptions] or ["none"]
     out += ["", f"**Derivation**: {escape_markdown(sec.derivation.title)}", ""]
@@ -307,7 +350,7 @@ def _md_section(sec: TheoremSection) -> list[str]:
     ]
     out += [f"- failure: {escape_markdown(f)}" for f in cert.failures] + ([""] if cert.failures else [])
     note = f" ({escape_markdown(sec.deviation_note)})" if sec.deviation_note else ""
-    out += [f"**Simulation**: largest deviation {format_number(sec.deviation)}{note}.", ""]
+    out += [f"**Gradient descent vs theory**: {escape_markdown(sec.deviation_text())}{note}.", ""]
     return out
 
 
@@ -321,7 +364,7 @@ def render_markdown(doc: ReportDocument) -> str:
         :func:`proofs.report.write_report`).
     """
     out = [f"# {escape_markdown(doc.title)}", "", "## Summary", ""]
-    out += [f"{sum(s.status == 'pass' for s in doc.sections)} of {len(doc.sections)} theorems pass.", ""]
+    out += [escape_markdown(summary_sentence(doc)), ""] + [x for n in doc.notes for x in (escape_markdown(n), "")]
     out += _md_table(SummaryRow.HEADERS, [r.cells() for r in doc.summary])
     out += ["## Dataset and parameters", ""]
     out += _md_table(("Symbol", "Meaning", "Domain", "Value"), list(doc.dataset_space))
@@ -356,7 +399,7 @@ def _tex_section(sec: TheoremSection) -> list[str]:
         rf"\textbf{{Statement.}} {escape_tex(sec.statement)}", "",
     ]
     if sec.statement_expr is not None:
-        out += [rf"\[ {to_latex(sec.statement_expr)} \]", ""]
+        out += [x for e in statement_items(sec.statement_expr) for x in (rf"\[ {to_latex(e)} \]", "")]
     out.append(r"\textbf{Assumptions.}")
     if sec.assumptions:
         out.append(r"\begin{itemize}")
@@ -380,7 +423,7 @@ def _tex_section(sec: TheoremSection) -> list[str]:
         rf"{format_number(cert.max_residual)} (tolerance {format_number(cert.tolerance)}); "
         f"{'ok' if cert.ok else 'failed'}.",
         "",
-        rf"\textbf{{Simulation}}: largest deviation {format_number(sec.deviation)}{note}.",
+        rf"\textbf{{Gradient descent vs theory}}: {escape_tex(sec.deviation_text())}{note}.",
         "",
     ]
     return out
@@ -401,7 +444,7 @@ def render_tex(doc: ReportDocument) -> str:
         r"\begin{document}",
         r"\maketitle",
         r"\section*{Summary}",
-        f"{sum(s.status == 'pass' for s in doc.sections)} of {len(doc.sections)} theorems pass.",
+        escape_tex(summary_sentence(doc)) + "".join(" " + escape_tex(n) for n in doc.notes),
         "",
     ]
     out += _tex_table(SummaryRow.HEADERS, [r.cells() for r in doc.summary])
