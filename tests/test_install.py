@@ -95,8 +95,8 @@ def test_wheel_ships_every_subpackage(installed: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("argv, expect", [
     (("spectrum", *DATASET), "pi1"),
-    (("trajectory", "--arch", "dense", *DATASET, "--steps", "200"), "rho"),
-    (("simulate", "--arch", "split", *DATASET, "--steps", "200", "--seeds", "2"), "omega:pi1"),
+    (("trajectory", "--arch", "dense", *DATASET, "--steps", "200"), "a1"),
+    (("simulate", "--arch", "split", *DATASET, "--steps", "200", "--seeds", "2"), "omega:a1"),
     (("verify", "--theorem", "T1", "--theorem", "T5", "--samples", "3", "--dps", "30"), "T5"),
 ])
 def test_installed_command_runs_outside_the_checkout(installed: Path, tmp_path: Path, argv, expect) -> None:
