@@ -5,7 +5,7 @@ from __future__ import annotations
 import mpmath
 import pytest
 import sympy as sp
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from numeric.matrices import evaluate
@@ -34,7 +34,6 @@ def _at_50_digits(expr, d: Dataset):
         return sp.Float(evaluate(expr, d, backend="mpmath"), DPS)
 
 
-@settings(max_examples=25)
 @given(st.integers(1, 4).flatmap(lambda n1: st.tuples(st.just(n1), st.integers(0, n1))),
        st.integers(0, 3), st.integers(0, 3), exact_r_values)
 @example((4, 2), 2, 3, sp.Rational(1, 3000))  # issue 13: nsimplify printed pi1 = 1 here
