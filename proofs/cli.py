@@ -632,7 +632,7 @@ def main(argv: Sequence[str] | None = None, *, catalogue: Sequence[Theorem] | No
         except BrokenPipeError:  # output piped into e.g. head: not an error of ours
             sys.stderr.close()
             return 0
-        if received() is not None:  # a library swallowed the interrupt: it still ends the command
+        if received() is not None and status < 128:  # swallowed by a library: it still ends the command
             return _interrupted(args.command, received())
         return status
 

@@ -23,8 +23,12 @@ _HANDLED = (signal.SIGINT, signal.SIGTERM)
 _received: list[int] = []
 
 
-class Interrupted(BaseException):
-    """A handled signal arrived; ``exit_status`` is 128 + the signal number."""
+class Interrupted(KeyboardInterrupt):
+    """A handled signal arrived; ``exit_status`` is 128 + the signal number.
+
+    A ``KeyboardInterrupt`` (so a command that handles Ctrl-C itself, like ``sweep``, still can),
+    hence a ``BaseException`` that ``except Exception`` does not catch.
+    """
 
     def __init__(self, signum: int) -> None:
         self.signum = signum
