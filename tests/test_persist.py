@@ -120,7 +120,8 @@ def test_clear_removes_every_entry_and_info_counts_them(cache):
 def test_derivations_load_equal_to_fresh_ones(cache):
     from theory.observables import _derive_observables, derive_observables
 
-    first = derive_observables("split")
+    _derive_observables.cache_clear()  # earlier tests may have derived it in-process, before this cache existed
+    first = derive_observables("split")  # derived and stored in this test's cache
     _derive_observables.cache_clear()
     with persist.fresh() as audit:
         again = derive_observables("split")
