@@ -17,7 +17,7 @@ from theory.channels import SELECTION_CHANNELS
 from theory.exact_r import exact_r
 from theory.family import Family, Parameter
 
-__all__ = ["Dataset", "MAX_N1", "MAX_K", "BLOCKS_IN", "BLOCKS_OUT", "as_exact_r", "SELECTION", "check_train"]
+__all__ = ["Dataset", "DatasetSizes", "MAX_N1", "MAX_K", "BLOCKS_IN", "BLOCKS_OUT", "as_exact_r", "SELECTION", "check_train"]
 
 #: Largest n1 accepted. P = 2**n1 items; at n1 = 10 and k = MAX_K the input
 #: statistics Sx are 8202 x 8202 float64 (about 540 MB), the most a 24 GiB
@@ -42,8 +42,36 @@ def as_exact_r(value: Any) -> sp.Expr:
     return exact_r(value)
 
 
+class DatasetSizes:
+    """Sizes every dataset of the (n1, k1, k2, r) families shares, derived from its parameters.
+
+    A mixin for the frozen dataset dataclasses (selection and readout): they
+    provide ``n1``, ``n2``, ``k1``, ``k2`` and ``r``; these follow from them.
+    """
+
+    @property
+    def P(self) -> int:
+        """Number of items, ``2**n1``."""
+        return 2**self.n1
+
+    @property
+    def n_in(self) -> int:
+        """Input dimension ``n1 + k1 P``."""
+        return self.n1 + self.k1 * self.P
+
+    @property
+    def n_out(self) -> int:
+        """Output dimension ``n2 + k2 P``."""
+        return self.n2 + self.k2 * self.P
+
+    @property
+    def r_float(self) -> float:
+        """``r`` as a float64."""
+        return float(self.r)
+
+
 @dataclass(frozen=True)
-class Dataset:
+class Dataset(DatasetSizes):
     """Parameters of one dataset D(n1, n2, k1, k2, r), validated on construction.
 
     Parameters
@@ -116,26 +144,6 @@ class Dataset:
     def family(self) -> Family:
         """The family this dataset belongs to (its description drives validation, CLI and reports)."""
         return SELECTION
-
-    @property
-    def P(self) -> int:
-        """Number of items, ``2**n1``."""
-        return 2**self.n1
-
-    @property
-    def n_in(self) -> int:
-        """Input dimension ``n1 + k1 P``."""
-        return self.n1 + self.k1 * self.P
-
-    @property
-    def n_out(self) -> int:
-        """Output dimension ``n2 + k2 P``."""
-        return self.n2 + self.k2 * self.P
-
-    @property
-    def r_float(self) -> float:
-        """``r`` as a float64."""
-        return float(self.r)
 
     def block_slices(self) -> dict[str, slice]:
         """Row/column ranges of the four blocks in x (``omega_x``, ``gamma_x``) and y."""

@@ -27,7 +27,7 @@ import sympy as sp
 
 from theory import symbols as s
 from theory.channels import SELECTION_CHANNELS, ChannelSpec, readout_scale
-from theory.dataset import K1, K2, MAX_N1, N1, R_SCALE
+from theory.dataset import K1, K2, MAX_N1, N1, R_SCALE, DatasetSizes
 from theory.family import Family, Parameter
 from theory.determinism import deterministic
 
@@ -83,7 +83,7 @@ def readout_singular_values(rows: tuple[tuple[sp.Rational, ...], ...], n1: int) 
 
 
 @dataclass(frozen=True)
-class ReadoutDataset:
+class ReadoutDataset(DatasetSizes):
     """A dataset with compositional outputs ``A b_i`` for a rational readout A (n2 x n1).
 
     Parameters
@@ -121,26 +121,6 @@ class ReadoutDataset:
     def n2(self) -> int:
         """Compositional outputs: the rows of A."""
         return len(self.readout)
-
-    @property
-    def P(self) -> int:
-        """Number of items, ``2**n1``."""
-        return 2**self.n1
-
-    @property
-    def n_in(self) -> int:
-        """Input dimension ``n1 + k1 P``."""
-        return self.n1 + self.k1 * self.P
-
-    @property
-    def n_out(self) -> int:
-        """Output dimension ``n2 + k2 P``."""
-        return self.n2 + self.k2 * self.P
-
-    @property
-    def r_float(self) -> float:
-        """``r`` as a float64."""
-        return float(self.r)
 
     def matrix(self) -> sp.Matrix:
         """A as an exact sympy matrix (n2 x n1)."""
