@@ -579,7 +579,7 @@ def build_parser() -> argparse.ArgumentParser:
     fr.add_argument("--json", action="store_true", help="print machine-readable JSON")
     ex = sub.add_parser("experiment", help="ReLU modules, compositional digits, learning rules: statistics over seeds",
                         description="Train the arrangements of the linear theory beyond it (docs/theory.md sections 9-10) "
-                                    "for seeds 0..N-1 and print each statistic's mean with a 95%% bootstrap interval "
+                                    "for seeds 0..N-1 and print each statistic's mean with a 95% bootstrap interval "
                                     "over seeds.")
     ex.add_argument("which", choices=list(EXPERIMENTS), help="which experiment")
     ex.add_argument("--seeds", type=int, default=5, help="number of seeds N, 1..1000 (default 5)")

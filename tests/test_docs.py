@@ -11,8 +11,9 @@ from proofs.cli import COMMANDS, build_parser
 
 from .source import source_root
 
-#: Commands documented by a page docs/commands/<name>.md (each page has examples).
-DOCUMENTED = ("verify", "spectrum", "trajectory", "simulate", "report", "fullrank")
+#: Commands documented by a page docs/commands/<name>.md (each page has examples): every command.
+DOCUMENTED = ("verify", "spectrum", "trajectory", "simulate", "report", "heldout", "fullrank", "sweep",
+              "experiment", "cache")
 #: Ways text can point outside the repository.
 OUTSIDE = re.compile(r"\.\./|shared/|THEORY\.md|/work/")
 #: Markdown links [text](target) to relative targets.
@@ -64,6 +65,10 @@ def test_every_section_reference_exists_in_docs_theory() -> None:
               for p in (root / layer).rglob("*.py")]
     cited = {n for text in texts for n in SECTION.findall(text)}
     assert cited and cited <= headings, sorted(cited - headings)
+
+
+def test_every_command_is_documented() -> None:
+    assert set(COMMANDS) == set(DOCUMENTED)
 
 
 @pytest.mark.parametrize("command", DOCUMENTED)
