@@ -94,6 +94,55 @@ def test_fresh_finds_no_mismatch_in_an_honest_cache(cache):
     assert audit.compared == 1 and audit.mismatches == [] and _CALLS == [4, 4]
 
 
+def test_equal_arguments_of_different_types_are_separate_entries(cache):
+    # 1 == True == 1.0 and 0.0 == -0.0 hash alike; the in-memory memo must not confuse them
+    results = [_square(x) for x in (1, True, 1.0, 0.0, -0.0)]
+    assert [type(v) for v in results] == [int, int, float, float, float]
+    assert [type(v) for v in _CALLS] == [int, bool, float, float, float] and len(_entries(cache)) == 5
+    _new_process()
+    assert repr(_square(-0.0)) == "0.0" and repr(_square(True)) == "1" and len(_CALLS) == 5
+
+
+class _Printed:
+    """An argument that counts how often it is printed (the disk key is its repr)."""
+
+    count = 0
+
+    def __repr__(self):
+        _Printed.count += 1
+        return "_Printed()"
+
+    def __hash__(self):
+        return 0
+
+    def __eq__(self, other):
+        return isinstance(other, _Printed)
+
+
+@persist.persistent
+def _identity(x):
+    return 1
+
+
+def test_memory_hits_do_not_print_their_arguments(cache):
+    _identity.cache_clear()
+    _Printed.count = 0
+    _identity(_Printed())
+    printed = _Printed.count
+    for _ in range(10):
+        _identity(_Printed())
+    assert printed >= 1 and _Printed.count == printed
+
+
+def test_fresh_derives_each_key_once_even_after_memory_hits(cache):
+    _square(8)
+    _square(8)
+    with persist.fresh() as audit:
+        _square(8)
+        _square(8)
+    assert _CALLS == [8, 8] and audit.compared == 1 and audit.mismatches == []
+
+
 def test_disabled_cache_writes_nothing(cache, monkeypatch):
     monkeypatch.setenv("MODSPEC_NO_CACHE", "1")
     assert persist.cache_dir() is None

@@ -29,6 +29,7 @@ cache is reported as a failure.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import os
@@ -153,24 +154,48 @@ def _same(a: Any, b: Any) -> bool:
     return a == b and repr(a) == repr(b)
 
 
+def _typed(x: Any) -> Any:
+    """A hashable stand-in for an argument that tells apart equal values of different types.
+
+    ``1 == True == 1.0`` and ``0.0 == -0.0`` hash alike but print differently,
+    so each value is paired with its type, through tuples, lists, dicts and
+    dataclasses; floats by their exact ``repr``. Sympy objects compare
+    structurally (types included), so they stand for themselves.
+    """
+    if isinstance(x, (tuple, list)):
+        return type(x), tuple(_typed(v) for v in x)
+    if isinstance(x, dict):
+        return dict, tuple((_typed(k), _typed(v)) for k, v in x.items())
+    if dataclasses.is_dataclass(x) and not isinstance(x, type):
+        return type(x), tuple(_typed(getattr(x, f.name)) for f in dataclasses.fields(x))
+    if isinstance(x, float):
+        return float, repr(x)
+    return type(x), x
+
+
 def persistent(func: F) -> F:
     """Decorate a pure derivation: results memoized in memory, stored on disk, loaded by later processes.
 
-    The key is the function's qualified name and the ``repr`` of its arguments
-    (the derivations take strings, booleans and frozen dataclasses of sympy
-    objects, whose printed forms are canonical). Use it instead of
-    ``functools.cache`` (it memoizes too), so that :func:`fresh` can see
-    every call.
+    The disk key is the function's qualified name and the ``repr`` of its
+    arguments (the derivations take strings, booleans and frozen dataclasses
+    of sympy objects, whose printed forms are canonical). Printing sympy
+    arguments costs milliseconds and derivations are called thousands of times
+    per ``verify``, so calls are first looked up in memory by the arguments
+    themselves (:func:`_typed`), and the printed key is built only on a miss.
+    Use it instead of ``functools.cache`` (it memoizes too), so that
+    :func:`fresh` can see every call.
     """
     name = f"{func.__module__}.{func.__qualname__}"
-    memo: dict[str, Any] = {}
+    memo: dict[Any, tuple[str, Any]] = {}
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        key = f"{name}{args!r}{sorted(kwargs.items())!r}"
+        fast = (_typed(args), _typed(tuple(sorted(kwargs.items()))))
         audit = _AUDIT[-1] if _AUDIT else None
-        if key in memo and (audit is None or key in audit.derived):
-            return memo[key]
+        hit = memo.get(fast)
+        if hit is not None and (audit is None or hit[0] in audit.derived):
+            return hit[1]
+        key = hit[0] if hit is not None else f"{name}{args!r}{sorted(kwargs.items())!r}"
         directory = cache_dir()
         path = None if directory is None else _path(directory, key)
         found, value = (False, None) if path is None else _load(path, key)
@@ -186,7 +211,7 @@ def persistent(func: F) -> F:
             value = func(*args, **kwargs)
         if path is not None and not found:
             _store(path, key, value)
-        memo[key] = value
+        memo[fast] = (key, value)
         return value
 
     wrapper.cache_clear = memo.clear  # type: ignore[attr-defined]
