@@ -8,7 +8,9 @@ A :class:`ModuleKind` says how one kind of module starts, learns and maps:
   (:class:`SpectralInit` or :class:`GaussianInit`);
 * ``update(stats, params, lr) -> params``: one step of the learning rule
   (``numeric.learning``), batched along the leading axis;
-* ``map(params) -> W``: the product ``W_L ... W_1``.
+* ``map(params) -> W``: the product ``W_L ... W_1``;
+* ``update_into(stats, params, lr, out, work) -> out`` or None: ``update``
+  writing into preallocated layers (``LearningRule.step_into``).
 
 :func:`linear_module` builds the kind of an L-layer linear module for any
 learning rule; the simulator (``numeric.simulate``) holds one kind per module
@@ -93,6 +95,7 @@ class ModuleKind(NamedTuple):
     map: Callable[[Params], np.ndarray]
     depth: int
     rule: LearningRule
+    update_into: Callable[[ModuleStats, Params, np.ndarray, Params, dict], Params] | None = None
 
 
 def linear_module(depth: int, rule: LearningRule = GRADIENT_DESCENT) -> ModuleKind:
@@ -107,4 +110,4 @@ def linear_module(depth: int, rule: LearningRule = GRADIENT_DESCENT) -> ModuleKi
             raise ValueError(f"widths must list {depth + 1} sizes (input, hidden..., output); got {widths}")
         return _init(rng, tuple(widths), spec)
 
-    return ModuleKind(init, rule.step, map_of, depth, rule)
+    return ModuleKind(init, rule.step, map_of, depth, rule, rule.step_into)

@@ -26,6 +26,17 @@ Every array may also come without the batch axis (one network, 2-D arrays,
 ``lr`` a float): the simulator's fast path for a single network. Rules must
 therefore index the last two axes only (``.mT``, ``@``).
 
+The optional ``step_into``
+--------------------------
+``step_into(stats, params, lr, out, work) -> out`` computes the same step but
+writes the new layers into ``out`` (preallocated arrays of the same shapes,
+not overlapping ``params``) and keeps its temporaries in ``work``, a dict owned
+by the caller that is passed again at every step of one run (the statistics
+and ``lr`` do not change during a run). The simulator uses it when present:
+fresh arrays of a few hundred kilobytes per step cost more than the products
+themselves (each is a new mapping of zeroed pages), see
+benchmarks/bench_simulate.py.
+
 :data:`GRADIENT_DESCENT` is the default. Rules of other kinds (Hebbian terms,
 docs/theory.md section 9) are further :class:`LearningRule` values built the same
 way, e.g. ``LearningRule("oja", partial(my_step, nu=0.1), keeps_data_span=True)``.
@@ -38,8 +49,8 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
-__all__ = ["ModuleStats", "Params", "LearningRule", "gradient_descent_step", "GRADIENT_DESCENT", "map_of",
-           "shared_right"]
+__all__ = ["ModuleStats", "Params", "LearningRule", "gradient_descent_step", "gradient_descent_step_into",
+           "GRADIENT_DESCENT", "map_of", "shared_right"]
 
 #: The layers ``(W_1, ..., W_L)`` of one module, each (B, n_l, n_{l-1}) or 2-D for one network.
 Params = tuple[np.ndarray, ...]
@@ -69,12 +80,16 @@ class LearningRule:
     name: str
     step: Callable[[ModuleStats, Params, np.ndarray], Params]
     keeps_data_span: bool = True
+    step_into: Callable[[ModuleStats, Params, np.ndarray, Params, dict], Params] | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
             raise ValueError(f"rule name must be a non-empty string; got {self.name!r}")
         if not callable(self.step):
             raise ValueError(f"rule step must be callable(stats, params, lr); got {self.step!r}")
+        if self.step_into is not None and not callable(self.step_into):
+            raise ValueError(f"rule step_into must be None or callable(stats, params, lr, out, work); "
+                             f"got {self.step_into!r}")
 
 
 def map_of(params: Params) -> np.ndarray:
@@ -126,5 +141,84 @@ def gradient_descent_step(stats: ModuleStats, params: Params, lr: np.ndarray | f
     return tuple(new)
 
 
+def _shared_diagonal(S: np.ndarray) -> np.ndarray | None:
+    """The diagonals (..., 1, p) of S (..., p, p) when its off-diagonal entries are exact zeros, else None.
+
+    Then ``A @ S`` equals ``A * diag(S)`` entry for entry (each entry of the
+    product is one term plus exact zeros), at p times fewer operations.
+    """
+    d = np.diagonal(S, axis1=-2, axis2=-1)[..., None, :]  # (..., 1, p): scales the columns
+    return d.copy() if np.count_nonzero(S) == np.count_nonzero(d) else None
+
+
+class _Plan(NamedTuple):
+    """Scratch arrays and prepared statistics of :func:`gradient_descent_step_into` for one run."""
+
+    prefix: list[np.ndarray]  # W_{l+1} ... W_1 for l = 1 .. L-2
+    top: np.ndarray  # P_{L-1} Sx, then (depth 1) eta E
+    E: np.ndarray  # eta E
+    grads: list[np.ndarray | None]
+    backs: list[np.ndarray | None]
+    lr_diag: np.ndarray | None  # eta diag(Sx) when Sx is diagonal, else None
+    lr_syx: np.ndarray | None  # eta Syx when Sx is diagonal, else None
+
+
+def _plan(stats: ModuleStats, params: Params, lr: np.ndarray | float) -> _Plan:
+    lead, p = params[0].shape[:-2], params[0].shape[-1]
+    prefix = [np.empty(lead + (W.shape[-2], p)) for W in params[1:-1]]
+    top = np.empty(prefix[-1].shape if prefix else params[0].shape)
+    E = top if len(params) == 1 else np.empty(lead + stats.Syx.shape[-2:])
+    grads = [None] + [np.empty(W.shape) for W in params[1:]]
+    backs = [None] + [np.empty(lead + (W.shape[-1], p)) for W in params[1:]]
+    diag = _shared_diagonal(stats.Sx)
+    if diag is None:
+        return _Plan(prefix, top, E, grads, backs, None, None)
+    return _Plan(prefix, top, E, grads, backs, lr * diag, lr * stats.Syx)
+
+
+def gradient_descent_step_into(stats: ModuleStats, params: Params, lr: np.ndarray | float, out: Params,
+                               work: dict) -> Params:
+    """:func:`gradient_descent_step` writing into ``out``, its scratch arrays kept in ``work`` (module docstring).
+
+    The same products in the same order. A shared ``Sx`` with exact zeros off
+    its diagonal is applied as a column scaling, with eta folded into it and
+    into Syx (``eta E = eta Syx - W (eta diag(Sx))``: equal to the pure step up
+    to the rounding of one product, with four fewer passes over the arrays).
+    ``work`` must belong to one run: its arrays are shaped for ``params`` and
+    it keeps eta and the statistics of the first call.
+    """
+    plan = work.get("plan")
+    if plan is None:
+        plan = work["plan"] = _plan(stats, params, lr)
+    depth = len(params)
+    prefix = [params[0]]
+    for W, buf in zip(params[1:-1], plan.prefix):
+        prefix.append(np.matmul(W, prefix[-1], out=buf))
+    P, top, E = prefix[-1], plan.top, plan.E
+    if plan.lr_diag is not None:
+        np.multiply(P, plan.lr_diag, out=top)
+    elif P.ndim >= 3 and P.size and (stats.Sx.ndim == 2 or stats.Sx.shape[0] == 1):  # one large product
+        p = P.shape[-1]
+        np.matmul(P.reshape(-1, p), stats.Sx.reshape(p, p), out=top.reshape(-1, p))
+    else:
+        np.matmul(P, stats.Sx, out=top)
+    if depth > 1:
+        np.matmul(params[-1], top, out=E)
+    if plan.lr_diag is not None:
+        np.subtract(plan.lr_syx, E, out=E)  # eta E
+    else:
+        np.subtract(stats.Syx, E, out=E)
+        np.multiply(lr, E, out=E)  # eta E
+    back = E
+    for layer in range(depth - 1, 0, -1):
+        W = params[layer]
+        np.matmul(back, prefix[layer - 1].mT, out=plan.grads[layer])
+        np.add(W, plan.grads[layer], out=out[layer])
+        back = np.matmul(W.mT, back, out=plan.backs[layer])
+    np.add(params[0], back, out=out[0])
+    return out
+
+
 #: Full-batch gradient descent on the squared loss (the rule of docs/theory.md section 3).
-GRADIENT_DESCENT = LearningRule("gradient descent", gradient_descent_step, keeps_data_span=True)
+GRADIENT_DESCENT = LearningRule("gradient descent", gradient_descent_step, keeps_data_span=True,
+                                step_into=gradient_descent_step_into)

@@ -85,8 +85,7 @@ naming the step where divergence was detected) or finishes with
 ``SimulationResult.above_bound`` set for that network, meaning the closed-form
 theory does not describe it.
 
-Divergence detection. Non-finite values are checked at every checkpoint and
-at least every ``_CHECK_EVERY`` steps. From the spectral initialization with
+Divergence detection. Non-finite weights are checked after every step. From the spectral initialization with
 gradient descent each mode evolves alone: with ``s = a^(1/L)`` (every layer
 balanced), ``s <- s g`` with ``g = 1 + eta s^(L-2) (pi - lam s^L)``. Writing
 ``phi(a) = eta |a|^((L-2)/L) (lam |a| - pi)``, ``|g| >= phi - 1`` for either sign
@@ -133,7 +132,6 @@ from functools import cached_property
 from typing import Callable, Mapping, NamedTuple, Sequence
 
 import numpy as np
-from scipy.linalg import lapack
 
 from numeric.backends import compile_expr
 from numeric.kinds import GaussianInit, ModuleKind, SpectralInit, linear_module
@@ -162,16 +160,18 @@ _SV_RTOL = 1e-10
 #: BLAS threads, and on shared cores spinning BLAS threads cost up to 7x (a 1024 x 1024 eigh:
 #: 0.9 s on one thread, 6.5 s on two, load 11 on 2 cores); see benchmarks/bench_simulate.py.
 BLAS_THREADS = 1
-#: Memory for checkpoint states awaiting observation: :func:`run` observes them in stacks of
-#: this size (one call for many checkpoints amortizes the Python overhead of :func:`observe`).
-_OBSERVE_BYTES = 32 * 2**20
+#: Memory for the ring of recent states in :func:`run`: their mode strengths, divergence checks and
+#: checkpoint observables are computed for the whole ring at once, amortizing the Python overhead.
+#: Small enough to stay in cache (L2 is 1 MB per core here): a ring of 64 states of 1 MB made each
+#: step write to memory and cost 35-40% more than alternating two buffers (n1 = 5, 6; 16 networks).
+_RING_BYTES = 2**20
+#: Most states in the ring (for tiny states: one network at n1 <= 3 fills it with 256 kB or less).
+_RING_MAX = 1024
 #: Blocks of the map: key -> (output block, input block).
 _BLOCKS = {"OO": ("omega_y", "omega_x"), "GO": ("omega_y", "gamma_x"),
            "OG": ("gamma_y", "omega_x"), "GG": ("gamma_y", "gamma_x")}
 #: Most calls to ``progress`` in one run.
 _PROGRESS_CALLS = 32
-#: Most steps between two finiteness/escape checks (so divergence is named within this many steps).
-_CHECK_EVERY = 256
 
 
 class DivergenceError(FloatingPointError):
@@ -200,9 +200,13 @@ class ModuleSystem:
     * ``slots``: mode name -> (first column, width); ``pi``, ``lam`` (B, m) per mode column
       (NaN where the mode is absent on a network's dataset).
     * ``loss_min`` (B,), ``w_star`` (B, q, p), ``sx_root`` (B, p, p): the least loss, the
-      reduced least-squares map and ``Sx_r^(1/2)``: ``loss = loss_min + ||(W - W*) Sx^(1/2)||^2 / 2``.
+      reduced least-squares map and ``Sx_r^(1/2)``: ``loss = loss_min + ||(W - W*) Sx^(1/2)||^2 / 2``;
+      ``root_diag`` (B or 1, 1, p) its diagonal when it is diagonal (then a column scaling), else None.
     * ``lam_max`` (B,): largest eigenvalue of the module's full Sx (stability bound).
-    * ``observers``: block key -> the precomputed factors that give the block of the map (:func:`observe`).
+    * ``observers``: block key -> rows and columns of the blocks the module contributes to;
+      ``out_omega``, ``in_omega``: the square roots that give the blocks' norms from the
+      reduced map (:func:`_complement`, :func:`observe`), leading axis 1 or B.
+    * ``mode_mean`` (m, n_modes): averages each mode's columns (mode strengths from the diagonal).
     """
 
     module: Module
@@ -221,6 +225,10 @@ class ModuleSystem:
     sx_root: np.ndarray
     lam_max: np.ndarray
     observers: dict[str, "_Observer"]
+    out_omega: "_Complement"
+    in_omega: "_Complement"
+    root_diag: np.ndarray | None
+    mode_mean: np.ndarray
 
     @property
     def m(self) -> int:
@@ -510,10 +518,30 @@ def _reduce(d: Dataset, module: Module, full_outputs: bool, minimal: bool) -> _R
         Q_in = np.hstack([V, _extend(V, in_span)])
         Q_out = np.hstack([U, _extend(U, out_span)])
     Z, Yq = Q_in.T @ Xm, Q_out.T @ Ym
-    Sx = Z @ Z.T / n
+    Sx = _diagonal_to_rounding(Z @ Z.T / n, Xm.shape[0] + n)
     if not minimal:
         lam_max = float(np.linalg.eigvalsh(Sx)[-1]) if Sx.shape[0] else 0.0
     return _Reduced(Q_in, Q_out, Sx, Yq @ Z.T / n, Yq @ Yq.T / n, modes, lam_max, tr_syy)
+
+
+def _diagonal_to_rounding(S: np.ndarray, terms: int) -> np.ndarray:
+    """S with exact zeros off the diagonal when its off-diagonal entries are rounding errors, else S.
+
+    ``S = Z Z^T / n`` with ``Z = Q^T X`` sums ``terms = n_in + n`` products per
+    entry, so float64 rounding leaves off-diagonal entries of at most about
+    ``terms eps max(diag S)`` where the basis Q diagonalizes S (its mode
+    vectors are eigenvectors of Sx). Those are set to exactly 0, so the step
+    applies Sx as a column scaling (``numeric.learning``); a basis that does
+    not diagonalize S leaves off-diagonal entries of the order of S (measured:
+    above 0.2 max(diag S)) and S unchanged.
+    """
+    if S.size == 0:
+        return S
+    diag = np.diag(np.diag(S))
+    scale = float(np.max(np.abs(np.diag(S))))
+    if np.max(np.abs(S - diag)) <= terms * np.finfo(float).eps * scale:
+        return diag
+    return S
 
 
 def _numerical_modes(module: Module, Xm: np.ndarray, Ym: np.ndarray, in_span: np.ndarray, out_span: np.ndarray,
@@ -538,75 +566,73 @@ def _numerical_modes(module: Module, Xm: np.ndarray, Ym: np.ndarray, in_span: np
 
 
 class _Observer(NamedTuple):
-    """Factors giving one block of a module's map: ``left K right^T`` for the reduced map K.
+    """Where one block of a module's map lies: global ``rows``/``cols`` (y, x) and their ``local_`` positions."""
 
-    ``left`` (D or B, r_out, q) and ``right`` (stored transposed: (D or B, p, r_in)) are either the
-    block's rows of ``Q_out`` / ``Q_in`` (``exact``: the product is the block
-    itself) or square-root factors of their Gram matrices (same Frobenius norm,
-    fewer rows); ``perp`` (B, n_1, r_in) the frozen first-layer part on the block's
-    columns, or None. ``rows``/``cols`` are the block's global indices (y, x).
-    """
-
-    left: np.ndarray
-    right: np.ndarray
-    perp: np.ndarray | None
-    exact: bool
     rows: np.ndarray
     cols: np.ndarray
     local_rows: np.ndarray
     local_cols: np.ndarray
 
 
-def _local(indices: np.ndarray, block: slice) -> np.ndarray:
-    """Positions within ``indices`` of the entries that fall in ``block``."""
-    return np.nonzero((indices >= block.start) & (indices < block.stop))[0]
+class _Complement(NamedTuple):
+    """The square root ``F = D - Z diag(c) Z^T`` of ``D - A^T A`` (module docstring of :func:`_complement`).
 
-
-def _gram_factor(A: np.ndarray) -> np.ndarray:
-    """F (r x k) with ``F^T F = A^T A`` for each matrix of a stack A (D, n, k), r = min(n, k) rows.
-
-    So ``||F K|| = ||A K||`` for every K, with Frobenius norms preserved to rounding.
+    ``mask`` (D', n) the diagonal of D, ``Z`` (D', n, r) and ``c`` (D', r); ``A`` (D', r_a, n) the rows
+    it complements. ``apply_left(X)`` is ``F X`` for X (..., n, k), ``apply_right(X)`` is ``X F`` for X (..., k, n).
     """
-    if A.shape[1] <= A.shape[2]:
-        return A
-    return np.stack([_psd_factor(G) for G in A.mT @ A])
+
+    A: np.ndarray
+    mask: np.ndarray
+    Z: np.ndarray
+    c: np.ndarray
+
+    def apply_left(self, X: np.ndarray) -> np.ndarray:
+        return X * self.mask[..., :, None] - self.Z @ (self.c[..., :, None] * (self.Z.mT @ X))
+
+    def apply_right(self, X: np.ndarray) -> np.ndarray:
+        return X * self.mask[..., None, :] - ((X @ self.Z) * self.c[..., None, :]) @ self.Z.mT
 
 
-def _psd_factor(G: np.ndarray) -> np.ndarray:
-    """F (k x k, zero rows past the rank) with ``F^T F = G`` for a PSD G: pivoted Cholesky (LAPACK pstrf).
+def _complement(Q: np.ndarray, local: np.ndarray) -> _Complement:
+    """For bases Q (D', m, n) with orthonormal or zero columns: F with ``F^2 = sum over the other rows of q^T q``.
 
-    A third of the work of an eigendecomposition; the rank cutoff is LAPACK's
-    default (``k eps max(diag G)``), below the float64 rounding of the Gram.
+    The rows of Q split into ``A = Q[local]`` and the rest L, so ``L^T L = D - A^T A``
+    with D the diagonal 0/1 matrix of Q's nonzero columns. With ``A^T A = Z diag(s) Z^T``
+    (Z orthonormal, inside D's columns, from the small Gram ``A A^T``),
+    ``F = D - Z diag(1 - sqrt(1 - s)) Z^T`` is symmetric with ``F^2 = L^T L``, so
+    ``||L K|| = ||F K||``: the norm of a block of the map from rank-r corrections of
+    the reduced map, in O(r n k) instead of a product with L. Computed this way
+    (not as a difference of squared norms) the block's norm has rounding error
+    ``O(eps ||K||)``, not ``O(eps ||K||^2 / block)``.
     """
-    k = G.shape[0]
-    if k == 0:
-        return G
-    c, piv, rank, _ = lapack.dpstrf(G, lower=0)
-    F = np.zeros((k, k))
-    F[:rank, piv - 1] = np.triu(c)[:rank]
-    return F
+    A = Q[:, local, :]
+    mask = (np.linalg.norm(Q, axis=1) > 0.5).astype(float)
+    Zs, cs = [], []
+    for a in A:
+        s, Y = np.linalg.eigh(a @ a.T) if a.shape[0] else (np.zeros(0), np.zeros((0, 0)))
+        keep = s > _GRAM_RTOL * max(float(s[-1]), 0.0) if s.size else s > 0
+        Zs.append((a.T @ Y[:, keep]) / np.sqrt(s[keep]))
+        cs.append(1.0 - np.sqrt(1.0 - np.clip(s[keep], 0.0, 1.0)))
+    r = max(z.shape[1] for z in Zs)
+    Z = np.stack([_pad(z, (Q.shape[2], r)) for z in Zs])
+    c = np.stack([_pad(x, (r,)) for x in cs])
+    return _Complement(A, mask, Z, c)
 
 
-def _observers(d: Dataset, rows: np.ndarray, cols: np.ndarray, Q_in: np.ndarray, Q_out: np.ndarray,
-               perp: np.ndarray | None, d_idx: np.ndarray) -> dict[str, _Observer]:
-    """Factors of every block the module contributes to; the OO block exactly (it gives W_OO)."""
+def _observers(d: Dataset, rows: np.ndarray, cols: np.ndarray) -> dict[str, _Observer]:
+    """The blocks a module contributes to, with their rows and columns."""
     sl = d.block_slices()
     out = {}
     for key, (ry, cx) in _BLOCKS.items():
         r_loc, c_loc = _local(rows, sl[ry]), _local(cols, sl[cx])
-        if r_loc.size == 0 or c_loc.size == 0:
-            continue
-        exact = key == "OO" or perp is not None
-        left = Q_out[:, r_loc, :]
-        right = Q_in[:, c_loc, :]
-        if not exact:
-            left, right = _gram_factor(left), _gram_factor(right)
-        right = np.ascontiguousarray(right.mT)  # stored transposed, (D or B, p, r_in)
-        if Q_in.shape[0] > 1:  # several datasets: one factor per network
-            left, right = left[d_idx], right[d_idx]
-        out[key] = _Observer(left, right, None if perp is None else perp[:, :, c_loc], exact, rows[r_loc],
-                             cols[c_loc], r_loc, c_loc)
+        if r_loc.size and c_loc.size:
+            out[key] = _Observer(rows[r_loc], cols[c_loc], r_loc, c_loc)
     return out
+
+
+def _local(indices: np.ndarray, block: slice) -> np.ndarray:
+    """Positions within ``indices`` of the entries that fall in ``block``."""
+    return np.nonzero((indices >= block.start) & (indices < block.stop))[0]
 
 
 def _pad(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -781,15 +807,27 @@ def init(
         tr_syy = np.array([r.tr_syy for r in reds])
         loss_min_d = 0.5 * (tr_syy - np.sum((w_star_d @ Sx_d) * w_star_d, axis=(1, 2)))
         slots, start = {}, 0
-        for name, width in layout:
+        mode_mean = np.zeros((m, len(layout)))
+        for j, (name, width) in enumerate(layout):
             slots[name] = (start, width)
+            mode_mean[start:start + width, j] = 1.0 / width
             start += width
         rows, cols = module_slices(datasets[0], module)
+        sl = datasets[0].block_slices()
+        out_c = _complement(Q_out_d, _local(rows, sl["omega_y"]))
+        in_c = _complement(Q_in_d, _local(cols, sl["omega_x"]))
+        if nd > 1:  # one per network
+            out_c, in_c = (_Complement(*(x[d_idx] for x in c)) for c in (out_c, in_c))
+        root = np.stack(roots)
+        is_diag = root.size and np.count_nonzero(root) == np.count_nonzero(np.diagonal(root, axis1=1, axis2=2))
+        root_diag = np.diagonal(root, axis1=1, axis2=2)[:, None, :] if is_diag else None
+        if root_diag is not None and nd > 1:
+            root_diag = root_diag[d_idx]
         modules.append(ModuleSystem(
             module, kind, rows, cols, Q_in_d, Q_out_d, _batch_stats(Sx_d, Syx_d, Syy_d, d_idx),
             perp, slots, pi_d[d_idx], lam_d[d_idx], np.maximum(loss_min_d, 0.0)[d_idx], w_star_d[d_idx],
-            np.stack(roots)[d_idx], np.array([r.lam_max for r in reds])[d_idx],
-            _observers(datasets[0], rows, cols, Q_in_d, Q_out_d, perp, d_idx),
+            root[d_idx], np.array([r.lam_max for r in reds])[d_idx],
+            _observers(datasets[0], rows, cols), out_c, in_c, root_diag, mode_mean,
         ))
         weights.append(params)
 
@@ -851,18 +889,14 @@ def _slot_diagonal(params: tuple[np.ndarray, ...], m: int) -> np.ndarray:
     Z = inner[0][..., :m]
     for W in inner[1:]:
         Z = W @ Z
-    return np.einsum("...ik,...ki->...i", last[..., :m, :], Z)
+    # row i of the last layer times column i of Z, as a stack of dot products (measured fastest:
+    # 1.5-2x faster than summing an elementwise product with Z^T, up to 180x faster than einsum)
+    return np.matmul(last[..., :m, None, :], Z.mT[..., :, :, None])[..., 0, 0]
 
 
 def _mode_means(system: System) -> list[np.ndarray]:
     """Per module, the (m, n_modes) matrix averaging each mode's columns."""
-    out = []
-    for ms in system.modules:
-        avg = np.zeros((ms.m, len(ms.slots)))
-        for j, (start, width) in enumerate(ms.slots.values()):
-            avg[start:start + width, j] = 1.0 / width
-        out.append(avg)
-    return out
+    return [ms.mode_mean for ms in system.modules]
 
 
 def mode_strengths(system: System, state: State) -> dict[str, np.ndarray]:
@@ -891,11 +925,6 @@ def full_map(system: System, state: State) -> np.ndarray:
 
 
 
-def _block(ob: _Observer, K: np.ndarray) -> np.ndarray:
-    """``left K right^T`` for the reduced map K: the block (exact) or a factor with its norm, (B, r, c)."""
-    return ob.left @ shared_right(K, ob.right)
-
-
 def _module_map(ms: ModuleSystem, w: tuple[np.ndarray, ...], Q_in: np.ndarray, Q_out: np.ndarray) -> np.ndarray:
     """The module's full map ``Q_out S (W1_r Q_in^T + perp)``, (..., m_out, m_in)."""
     Z = shared_right(w[0], np.ascontiguousarray(Q_in.mT))
@@ -913,35 +942,89 @@ def _network_bases(system: System, ms: ModuleSystem) -> tuple[np.ndarray, np.nda
     return ms.Q_in[system.dataset_index], ms.Q_out[system.dataset_index]
 
 
-def observe(system: System, state: State) -> dict[str, np.ndarray]:
+def _sq(A: np.ndarray) -> np.ndarray:
+    """Squared Frobenius norm of each matrix of a stack (..., m, n) -> (...), in one pass."""
+    return np.einsum("...ij,...ij->...", A, A)
+
+
+def _gg_direct(ms: ModuleSystem, K: np.ndarray) -> np.ndarray:
+    """``||F_out K F_in||^2``: the squared norm of the GG block without a difference of norms."""
+    return _sq(ms.in_omega.apply_right(ms.out_omega.apply_left(K)))
+
+
+def _block_norms(ms: ModuleSystem, K: np.ndarray, keys: Sequence[str]) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Squared Frobenius norms of the blocks ``keys`` of the module's map from its reduced map K, and its OO block.
+
+    ``Q_out K Q_in^T`` restricted to omega rows is ``A_out K Q_in^T`` (A the omega
+    rows of the basis, a few rows) and to gamma rows has the norm of
+    ``F_out K`` (:func:`_complement`), likewise for columns; so every block costs
+    rank-r corrections of K, never a product with the bases. GG, the largest
+    block, is ``||K||^2`` minus the other three (the blocks split the map, whose
+    norm is ``||K||`` for orthonormal bases) wherever that leaves at least a
+    quarter of ``||K||^2``: the difference is off by at most ``g ||K||^2`` (g the
+    relative rounding of the squared norms, about (p + q) eps), so GG by
+    ``g ||K||^2 / (2 GG) <= g ||K||``, the same bound as for the block computed
+    as ``||F_out K F_in||``, which is used elsewhere (no cancellation).
+    """
+    o, i = ms.out_omega, ms.in_omega
+    out: dict[str, np.ndarray] = {}
+    oo = np.zeros(K.shape[:-2] + (0, 0))
+    if "OO" in keys or "GO" in keys:
+        aK = o.A @ K
+        if "OO" in keys:
+            oo = aK @ i.A.mT
+            out["OO"] = _sq(oo)
+        if "GO" in keys:
+            out["GO"] = _sq(i.apply_right(aK))
+    if "OG" in keys:
+        out["OG"] = _sq(o.apply_left(K @ i.A.mT))
+    if "GG" in keys:
+        total = _sq(K)
+        gg = total - sum(out.values(), np.zeros_like(total))
+        cancelled = ~(gg >= 0.25 * total)  # also NaN
+        if np.any(cancelled):
+            gg = np.where(cancelled, _gg_direct(ms, K), gg)
+        out["GG"] = gg
+    return out, oo
+
+
+def observe(system: System, state: State, modes: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Checkpoint observables of every network at ``state``: each value has shape (B,).
 
     Keys: mode names, ``"OO"``, ``"GO"``, ``"OG"``, ``"GG"``, ``"rho"``,
-    ``"novel_error"``, ``"loss"``. Block norms come from precomputed factors of
-    the bases (``ModuleSystem.observers``), never from the full map. The layers
-    may carry extra leading axes (``(K, B, out, in)``: K states at once, as
-    :func:`run` does for its checkpoints); the values then have shape (K, B).
+    ``"novel_error"``, ``"loss"``. Block norms come from the reduced map and
+    small precomputed factors of the bases (:func:`_block_norms`), never from
+    the full map, except with a frozen part outside the data span (random
+    init), where the module's full map is formed. The layers may carry extra
+    leading axes (``(K, B, out, in)``: K states at once, as :func:`run` does
+    for its checkpoints); the values then have shape (K, B). ``modes``: the
+    mode strengths of ``state`` when already read (:func:`run` records them).
     """
-    out = mode_strengths(system, state)
+    out = dict(modes) if modes is not None else mode_strengths(system, state)
     lead = state.weights[0][0].shape[:-2]
     sq = {k: np.zeros(lead) for k in _BLOCKS}
     w_oo = np.zeros(lead + system.selection.shape[1:])
     loss = np.zeros(lead)
     for ms, w in zip(system.modules, state.weights):
         K = ms.kind.map(w)
-        # with a frozen part outside the data span (random init) the module's full map is formed once
-        # (m_out x m_in is then no larger than the blocks' factors); otherwise blocks come from K
-        full = None if ms.perp is None else _module_map(ms, w, *_network_bases(system, ms))
-        for key, ob in ms.observers.items():
-            if full is None:
-                piece = _block(ob, K)
-            else:
-                piece = full[..., ob.local_rows[:, None], ob.local_cols[None, :]]
-            sq[key] += np.sum(piece**2, axis=(-2, -1))
-            if key == "OO":
-                w_oo[..., ob.rows[:, None], ob.cols[None, :]] = piece
-        gap = (K - ms.w_star) @ ms.sx_root
-        loss += ms.loss_min + 0.5 * np.sum(gap**2, axis=(-2, -1))
+        if ms.perp is None:
+            norms, oo = _block_norms(ms, K, tuple(ms.observers))
+        else:  # the frozen part is not in the reduced map: form the module's full map (m_out x m_in)
+            full = _module_map(ms, w, *_network_bases(system, ms))
+            pieces = {key: full[..., ob.local_rows[:, None], ob.local_cols[None, :]] for key, ob in ms.observers.items()}
+            norms = {key: np.sum(piece**2, axis=(-2, -1)) for key, piece in pieces.items()}
+            oo = pieces.get("OO")
+        for key, value in norms.items():
+            sq[key] += value
+        if "OO" in ms.observers:
+            ob = ms.observers["OO"]
+            w_oo[..., ob.rows[:, None], ob.cols[None, :]] = oo
+        gap = K - ms.w_star
+        if ms.root_diag is not None:
+            gap *= ms.root_diag
+        else:
+            gap = shared_right(gap, ms.sx_root)
+        loss += ms.loss_min + 0.5 * _sq(gap)
     for key in _BLOCKS:
         out[key] = np.sqrt(sq[key])
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -1078,12 +1161,20 @@ def _escaped(system: System, strengths: np.ndarray, module: int) -> np.ndarray:
     return np.any(bad, axis=(1, 2))
 
 
-def _divergence(system: System, t: int, last_ok: int, why: str) -> DivergenceError:
+def _divergence(system: System, t: int, t0: int, why: str) -> DivergenceError:
+    """The error for divergence first found at step t of a run from step t0 (every step is checked)."""
     bound = stability_bound(system)
+    before = f"step {t - 1} was fine" if t > t0 else "at the initial state"
     return DivergenceError(
-        f"training diverged: {why} at step {t} (last checked fine at step {last_ok}); "
+        f"training diverged: {why} at step {t} ({before}); "
         f"lr = {np.max(system.lr):.6g}, stability bound at the fixed point {np.min(bound):.6g}"
     )
+
+
+def _first(flags: np.ndarray) -> int | None:
+    """Index of the first True entry of a 1-D bool array, or None."""
+    hit = np.flatnonzero(flags)
+    return int(hit[0]) if hit.size else None
 
 
 def run(
@@ -1096,83 +1187,105 @@ def run(
 ) -> Run:
     """Advance ``steps`` steps from ``state``; mode strengths after every step, the rest at checkpoints.
 
-    Checkpoints are ``t0, t0 + every, ..., t0 + steps``. Weights are checked for
-    non-finite values at every checkpoint and at least every ``_CHECK_EVERY``
-    steps; from the spectral initialization with gradient descent, mode
-    strengths are also checked for their escape point after every step. A
+    Checkpoints are ``t0, t0 + every, ..., t0 + steps``. Every step is checked
+    for non-finite weights and, from the spectral initialization with gradient
+    descent, for mode strengths past their escape point; a
     :class:`DivergenceError` names the first step found diverging.
+
+    Steps write into a ring of recent states (``_RING_BYTES``, the step's
+    ``kind.update_into`` when the rule has one, so no arrays are allocated per
+    step); each time the ring fills, at the last step and before each call to
+    ``progress``, the mode strengths of all its states are read at once, the
+    checks run over them, and the checkpoints among them are observed in one
+    call of :func:`observe`. With one network the steps run on 2-D arrays.
     """
     steps = _check_int("steps", steps, 0)
     every = _check_int("every", every, 1)
     t0 = state.t
-    ckpts = set(range(0, steps + 1, every)) | {steps}
+    ckpts = sorted(set(range(0, steps + 1, every)) | {steps})
     chunk = max(1, math.ceil(steps / _PROGRESS_CALLS)) if steps else 1
-    check_every = min(chunk, _CHECK_EVERY)
-    checks = ckpts | set(range(check_every, steps + 1, check_every))
+    reports = set(range(chunk, steps + 1, chunk)) | {steps} if steps and progress is not None else set()
     escape = (system.init == "spectral" and system.rule is GRADIENT_DESCENT
               and all(_has_closed_form(d) for d in system.datasets))
     B = system.batch
     single = B == 1  # fast path: 2-D arrays for one network
     stats = [ModuleStats(*(s[0] for s in ms.stats)) if single else ms.stats for ms in system.modules]
-    weights = [tuple(w[0] for w in ws) if single else ws for ws in state.weights]
     lr = float(system.lr[0]) if single else system.lr[:, None, None]
     kinds = [ms.kind for ms in system.modules]
     ms_list = [ms.m for ms in system.modules]
     means = _mode_means(system)
-    # per module: strengths of its modes after every step, (n + 1, B, n_modes) (or (n + 1, n_modes) for one network)
-    record = [np.empty((steps + 1,) + (() if single else (B,)) + (avg.shape[1],)) for avg in means]
-    for i, (w, m, avg) in enumerate(zip(weights, ms_list, means)):
-        np.matmul(_slot_diagonal(w, m), avg, out=record[i][0])
-    observed = [i for i, m in enumerate(ms_list) if m]
+    per_state = sum(w.nbytes for ws in state.weights for w in ws)
+    R = max(2, min(_RING_MAX, _RING_BYTES // max(per_state, 1), steps + 1))
+    rings = [tuple(np.empty((R,) + w.shape) for w in ws) for ws in state.weights]
+    for ring, ws in zip(rings, state.weights):
+        for r, w in zip(ring, ws):
+            r[0] = w
+    # slots[s][i]: the layers of module i in slot s (2-D views for one network)
+    slots = [[tuple(r[s, 0] if single else r[s] for r in ring) for ring in rings] for s in range(R)]
+    works: list[dict] = [{} for _ in kinds]
+    # per module: strengths of its modes after every step, (n + 1, B, n_modes)
+    record = [np.empty((steps + 1, B, avg.shape[1])) for avg in means]
+    presence = [np.isfinite(_mode_values(ms, ms.pi)) for ms in system.modules]  # (B, n_modes) each
     ts, obs = [], []
-    last_ok, last_check = t0, 0
-    pending: list[tuple[tuple[np.ndarray, ...], ...]] = []  # checkpoint states not yet observed
-    per_state = sum(w.nbytes for ws in weights for w in ws)
-    chunk_states = max(1, _OBSERVE_BYTES // max(per_state, 1))
+    next_ckpt = 0  # index into ckpts of the next checkpoint to observe
 
-    def batched() -> State:
-        ws = tuple(tuple(w[None] for w in ws) if single else ws for ws in weights)
-        return State(t0 + n, ws)
-
-    def flush() -> None:
-        """Observe the pending checkpoints at once, stacked along a leading axis."""
-        if not pending:
-            return
-        stacked = tuple(tuple(np.stack(layer) for layer in zip(*mods)) for mods in zip(*pending))
-        if single:
-            stacked = tuple(tuple(w[:, None] for w in ws) for ws in stacked)
-        values = observe(system, State(t0, stacked))
-        obs.extend({k: v[i] for k, v in values.items()} for i in range(len(pending)))
-        pending.clear()
-
-    with np.errstate(over="ignore", invalid="ignore"):
-        for n in range(steps + 1):
-            if n > 0:
-                weights = [k.update(s, w, lr) for k, s, w in zip(kinds, stats, weights)]
-                for i in observed:
-                    np.matmul(_slot_diagonal(weights[i], ms_list[i]), means[i], out=record[i][n])
-            if n in checks:
+    def process(c0: int, c1: int) -> None:
+        """Modes, checks and checkpoint observables of steps c0..c1 (one contiguous range of slots)."""
+        nonlocal next_ckpt
+        window = slice(c0 % R, c1 % R + 1)
+        cnt = c1 - c0 + 1
+        bad_escape, bad_value = None, None
+        for i, (ring, m, avg) in enumerate(zip(rings, ms_list, means)):
+            states = tuple(r[window] for r in ring)
+            if m:
+                np.matmul(_slot_diagonal(states, m), avg, out=record[i][c0:c1 + 1])
                 if escape:
-                    for i in observed:
-                        hit = np.nonzero(_escaped(system, record[i][last_check:n + 1].reshape(-1, B, means[i].shape[1]), i))[0]
-                        if hit.size:
-                            raise _divergence(system, t0 + last_check + int(hit[0]), last_ok,
-                                              "a mode strength passed its escape point")
-                if not _finite(tuple(weights)):
-                    raise _divergence(system, t0 + n, last_ok, "non-finite weights")
-                last_ok, last_check = t0 + n, n
-                if progress is not None and n > 0 and (n % chunk == 0 or n == steps):
-                    progress(n, steps)
-            if n in ckpts:
-                ts.append(t0 + n)
-                pending.append(tuple(tuple(w.copy() for w in ws) for ws in weights))
-                if len(pending) >= chunk_states:
-                    flush()
-    flush()
-    final = batched()
+                    hit = _first(_escaped(system, record[i][c0:c1 + 1], i))
+                    if hit is not None and (bad_escape is None or hit < bad_escape):
+                        bad_escape = hit
+            for r in states:
+                hit = _first(~np.isfinite(r.reshape(cnt, -1)).all(axis=1))
+                if hit is not None and (bad_value is None or hit < bad_value):
+                    bad_value = hit
+        if bad_value is not None and (bad_escape is None or bad_value <= bad_escape):
+            raise _divergence(system, t0 + c0 + bad_value, t0, "non-finite weights")
+        if bad_escape is not None:
+            raise _divergence(system, t0 + c0 + bad_escape, t0, "a mode strength passed its escape point")
+        first = next_ckpt
+        while next_ckpt < len(ckpts) and ckpts[next_ckpt] <= c1:
+            next_ckpt += 1
+        taken = ckpts[first:next_ckpt]
+        if taken:
+            modes = {}
+            for ms, rec, present in zip(system.modules, record, presence):
+                vals = np.where(present, rec[taken], np.nan)
+                modes.update((name, vals[..., j]) for j, name in enumerate(ms.slots))
+            take = [c % R for c in taken]
+            values = observe(system, State(t0, tuple(tuple(r[take] for r in ring) for ring in rings)), modes)
+            obs.extend({k: v[j] for k, v in values.items()} for j in range(len(taken)))
+            ts.extend(t0 + c for c in taken)
+        if c1 in reports:
+            progress(c1, steps)
+
+    # chunks of steps processed together: each ends when the ring is full, at a progress report or at the end
+    ends = sorted({n for n in range(R - 1, steps + 1, R)} | reports | {steps})
+    updates = [(k.update_into, k.update, s, w) for k, s, w in zip(kinds, stats, works)]
+    start = 0
+    with np.errstate(over="ignore", invalid="ignore"):
+        for end in ends:
+            for n in range(max(start, 1), end + 1):
+                src, dst = slots[(n - 1) % R], slots[n % R]
+                for i, (into, update, st, work) in enumerate(updates):
+                    if into is not None:
+                        into(st, src[i], lr, dst[i], work)
+                    else:
+                        for target, value in zip(dst[i], update(st, src[i], lr)):
+                            target[...] = value
+            process(start, end)
+            start = end + 1
+    final = State(t0 + steps, tuple(tuple(r[steps % R].copy() for r in ring) for ring in rings))
     step_modes: dict[str, np.ndarray] = {}
     for ms, rec in zip(system.modules, record):
-        rec = rec.reshape(steps + 1, B, len(ms.slots))
         present = _mode_values(ms, ms.pi)
         for j, name in enumerate(ms.slots):
             step_modes[name] = np.where(np.isfinite(present[:, j])[:, None], rec[:, :, j].T, np.nan)

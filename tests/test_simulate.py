@@ -570,6 +570,85 @@ def test_batch_over_datasets_uses_each_networks_own_selection():
         np.testing.assert_allclose(batch.novel_error[i], alone.novel_error[0], rtol=0, atol=ROUNDING(size(d), 200))
 
 
+@pytest.mark.parametrize("arch", sorted(ARCHITECTURES))
+@pytest.mark.parametrize("init_name", INITS)
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("datasets", [
+    (Dataset(3, 2, 1, 2, Fraction(1, 2)),),
+    (Dataset(2, 1, 1, 1, 1, selection=(0,)), Dataset(2, 1, 1, 1, 2, selection=(1,))),  # one basis per network
+    (Dataset(2, 1, 1, 1, 1, train=(0, 1, 3)),),  # no closed form: numerical modes
+], ids=["one", "two-datasets", "subset"])
+def test_block_norms_and_loss_equal_those_of_the_explicit_full_map(arch, init_name, depth, datasets):
+    # observe() never forms the map: blocks come from rank-r corrections of the reduced map and
+    # the loss from the reduced residual. Compare with the blocks of full_map and the items.
+    res = simulate_batch(datasets, arch, lr=0.05, steps=60, every=60, init=init_name, init_scale=0.2, a0=0.05,
+                         depth=depth, seeds=(0, 1))
+    for b, d in enumerate(res.datasets):
+        W = res.final_map[b]
+        sl = d.block_slices()
+        scale = max(1.0, float(np.linalg.norm(W)))
+        for key, (ry, cx) in {"OO": ("omega_y", "omega_x"), "GO": ("omega_y", "gamma_x"),
+                              "OG": ("gamma_y", "omega_x"), "GG": ("gamma_y", "gamma_x")}.items():
+            direct = np.linalg.norm(W[sl[ry], sl[cx]])
+            # float64 rounding of products of inner size <= size(d), relative to ||W|| (orthonormal bases)
+            assert abs(res.block_norms[key][b, -1] - direct) <= 8 * size(d) * EPS * scale, (key, b, direct)
+        X, Y = data_matrices(d)
+        if d.train is not None:
+            X, Y = X[:, list(d.train)], Y[:, list(d.train)]
+        loss = 0.5 * np.sum((Y - W @ X) ** 2) / X.shape[1]
+        assert res.loss[b, -1] == pytest.approx(loss, rel=1e-10, abs=1e-13), (b, loss)
+        selected = W[sl["omega_y"], sl["omega_x"]]
+        S = np.eye(d.n1)[list(d.selection)]
+        assert res.novel_error[b, -1] == pytest.approx(np.sum((selected - S) ** 2), rel=1e-10, abs=1e-13)
+
+
+def test_gg_block_by_difference_and_directly_agree_and_a_wrong_factor_fails():
+    # GG is ||K||^2 minus the other blocks where that keeps at least a quarter of ||K||^2, else
+    # ||F_out K F_in|| directly; both must equal the explicit block. Negative control: dropping
+    # the rank-r correction of the gamma rows (F = D instead of D - Z c Z^T) is far off.
+    import importlib
+
+    sim = importlib.import_module("numeric.simulate")  # the module (the package exports the function)
+    d = Dataset(4, 2, 2, 2, 1)
+    system, state = init([d], "dense", lr=0.01, a0=0.05)
+    state = step(system, state)  # from spectral init GG holds about 3/4 of ||K||^2 here
+    ms = system.modules[0]
+    K = ms.kind.map(state.weights[0])
+    W = full_map(system, state)[0]
+    sl = d.block_slices()
+    direct = np.linalg.norm(W[sl["gamma_y"], sl["gamma_x"]])
+    tol = 8 * size(d) * EPS * max(1.0, np.linalg.norm(W))
+    by_difference, _ = sim._block_norms(ms, K, tuple(ms.observers))
+    assert by_difference["GG"][0] >= 0.25 * np.sum(K[0] ** 2)  # the difference is used here
+    assert abs(np.sqrt(by_difference["GG"][0]) - direct) <= tol
+    assert abs(np.sqrt(sim._gg_direct(ms, K)[0]) - direct) <= tol
+    broken = sim.replace(ms, out_omega=ms.out_omega._replace(c=np.zeros_like(ms.out_omega.c)))
+    assert abs(np.sqrt(sim._gg_direct(broken, K)[0]) - direct) > 1e3 * tol
+
+
+def test_gg_block_is_computed_directly_where_the_difference_would_cancel():
+    # A map concentrated in the omega rows: GG is tiny next to ||K||, the difference would lose
+    # its digits, and the direct formula is used (relative error O(eps ||K|| / GG), not squared).
+    import importlib
+
+    sim = importlib.import_module("numeric.simulate")
+    d = Dataset(3, 2, 1, 2, Fraction(1, 2))
+    system, state = init([d], "dense", lr=0.05, a0=0.05, depth=1)
+    ms = system.modules[0]
+    A = ms.out_omega.A[0]  # omega rows of Q_out (r x q)
+    K = (A.T @ np.ones((A.shape[0], ms.Q_in.shape[2])))[None] * 1e3  # rows in the omega span only
+    K = K + 1e-9 * np.ones_like(K)  # a small gamma part
+    norms, _ = sim._block_norms(ms, K, tuple(ms.observers))
+    Q_out, Q_in = ms.Q_out[0], ms.Q_in[0]
+    full = Q_out @ K[0] @ Q_in.T
+    sl = d.block_slices()
+    rows = np.isin(ms.rows, np.arange(d.n_out)[sl["gamma_y"]])
+    cols = np.isin(ms.cols, np.arange(d.n_in)[sl["gamma_x"]])
+    exact = np.linalg.norm(full[np.ix_(rows, cols)])
+    assert norms["GG"][0] < 0.25 * np.sum(K**2)
+    assert np.sqrt(norms["GG"][0]) == pytest.approx(exact, rel=1e-6), (np.sqrt(norms["GG"][0]), exact)
+
+
 # --------------------------------------------------------------------------- regression: depth 2 unchanged
 
 #: simulate outputs recorded on main before module kinds and depth L were introduced
