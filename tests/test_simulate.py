@@ -813,3 +813,56 @@ def test_training_subset_without_closed_form_converges_to_its_least_squares_map(
     target = Y @ np.linalg.pinv(X)
     assert set(res.modes) == {"sv1", "sv2", "sv3"}
     np.testing.assert_allclose(res.final_map[0], target, atol=1e-8)
+
+
+# --------------------------------------------------------------------------- performance paths (issue 14)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("diagonal", [True, False])
+def test_step_into_equals_the_pure_gradient_step(depth, batch, diagonal):
+    # The in-place step (preallocated outputs, eta folded into a diagonal Sx) gives the pure step's
+    # layers up to the rounding of one product per layer (relative ~ size eps).
+    from numeric.learning import ModuleStats, gradient_descent_step, gradient_descent_step_into
+
+    rng = np.random.default_rng(depth)
+    p, q, h = 5, 4, 6
+    sx = np.diag(rng.random(p)) if diagonal else (lambda A: A @ A.T / p)(rng.standard_normal((p, p)))
+    stats = ModuleStats(sx[None], rng.standard_normal((1, q, p)), np.eye(q)[None])
+    widths = (p,) + (h,) * (depth - 1) + (q,)
+    params = tuple(rng.standard_normal((batch, widths[l + 1], widths[l])) * 0.3 for l in range(depth))
+    lr = rng.random((batch, 1, 1)) * 0.1
+    if batch == 1:  # the single-network path: 2-D arrays and a float lr
+        stats = ModuleStats(*(s[0] for s in stats))
+        params, lr = tuple(w[0] for w in params), float(lr[0, 0, 0])
+    out = tuple(np.full_like(w, np.nan) for w in params)
+    work: dict = {}
+    got = gradient_descent_step_into(stats, params, lr, out, work)
+    want = gradient_descent_step(stats, params, lr)
+    assert got is out
+    for g, w in zip(got, want):
+        np.testing.assert_allclose(g, w, rtol=0, atol=4 * (p + q + h) * EPS * max(1.0, np.max(np.abs(w))))
+    again = gradient_descent_step_into(stats, want, lr, tuple(np.empty_like(w) for w in want), work)  # reuses work
+    for g, w in zip(again, gradient_descent_step(stats, want, lr)):
+        np.testing.assert_allclose(g, w, rtol=0, atol=4 * (p + q + h) * EPS * max(1.0, np.max(np.abs(w))))
+
+
+def test_reduced_sx_is_made_exactly_diagonal_only_when_its_off_diagonal_is_rounding():
+    # Off-diagonal entries below (n_in + n) eps max(diag) (the rounding of Q^T X and Z Z^T / n,
+    # derived here) are set to 0; entries above stay. Both sides of the cutoff are tested.
+    import importlib
+
+    sim = importlib.import_module("numeric.simulate")
+    terms = 100
+    cutoff = terms * EPS * 2.0  # max(diag) = 2 below
+    base = np.diag([2.0, 1.0, 0.5])
+    below, above = base.copy(), base.copy()
+    below[0, 1] = below[1, 0] = 0.5 * cutoff
+    above[0, 1] = above[1, 0] = 2.0 * cutoff
+    assert np.count_nonzero(sim._diagonal_to_rounding(below, terms) - base) == 0
+    np.testing.assert_array_equal(sim._diagonal_to_rounding(above, terms), above)
+    # a simulated system: the closed-form mode vectors diagonalize Sx, so the step scales columns
+    system, _ = init([Dataset(3, 2, 1, 2, Fraction(1, 2))], "dense", lr=0.05)
+    Sx = system.modules[0].stats.Sx[0]
+    assert np.count_nonzero(Sx - np.diag(np.diag(Sx))) == 0
