@@ -82,6 +82,25 @@ def test_gradient_flow_is_minus_loss_gradient_entrywise(deep):
         assert (derived - minus_grad).applyfunc(sp.expand) == sp.zeros(*explicit.shape), weight.name
 
 
+@BOTH
+def test_entrywise_check_rejects_a_wrong_matrix_flow(deep):
+    # negative control of the module's own entrywise check: a flow off by Sx -> 2 Sx must be refused
+    flow, _ = dyn._matrix_gradient_flow(deep)
+    wrong = {w: f.xreplace({dyn._SX: 2 * dyn._SX}) for w, f in flow.items()}
+    with pytest.raises(AssertionError, match="entrywise gradient"):
+        dyn._entrywise_check(deep, wrong)
+
+
+@BOTH
+def test_mode_ode_is_solved_by_a_named_classical_method(deep):
+    rhs = dyn.mode_dynamics(deep).rhs
+    a = s.a(s.t)
+    ode = sp.Eq(s.tau * a.diff(s.t), rhs.xreplace({s.a_m: a}))
+    assert dyn._method(ode, a) in dyn._METHODS
+    with pytest.raises(AssertionError, match="applies"):
+        dyn._method(sp.Eq(a.diff(s.t), sp.sin(a) + s.t), a)
+
+
 # --- stage 2: the mode ODE ---------------------------------------------------
 
 

@@ -219,12 +219,17 @@ def _entrywise_check(deep: bool, flow: dict) -> Derivation:
         else {_W: _generic_matrix("w", n_out, n_in)}
     )
     w = weights[_W2] * weights[_W1] if deep else weights[_W]
-    errors = [y[:, i] - w * x[:, i] for i in range(items)]
-    loss = sp.expand(sum(((e.T * e)[0, 0] for e in errors), sp.Integer(0)) / (2 * items))
+    # Polynomials in every generic entry (exact rational coefficients): the loss is a sum of squares
+    # of polynomials and differentiating a polynomial is exact, so sp.Poly does in milliseconds what
+    # expanding and differentiating expressions does in seconds.
+    gens = [e for m in (x, y, *weights.values()) for e in m]
+    errors = [sp.Poly(e, *gens, domain=sp.QQ) for e in y - w * x]
+    loss = sum((e**2 for e in errors), sp.Poly(0, *gens, domain=sp.QQ)) * sp.Rational(1, 2 * items)
     values = {_SX: x * x.T / items, _SYX: y * x.T / items, **weights}
     for weight, explicit in weights.items():
-        minus_grad = -explicit.applyfunc(lambda e: sp.diff(loss, e))
-        if (minus_grad - _on_explicit(flow[weight], values)).applyfunc(sp.expand) != sp.zeros(*explicit.shape):
+        minus_grad = [-loss.diff(e) for e in explicit]
+        matrix_form = flow[weight].xreplace({k: sp.ImmutableMatrix(v) for k, v in values.items()}).doit()
+        if any(g != sp.Poly(m, *gens, domain=sp.QQ) for g, m in zip(minus_grad, matrix_form)):
             raise AssertionError(f"explicit entrywise gradient in {weight.name} differs from the matrix form")
     return Derivation("").then(
         "Checked entrywise: differentiating (1/2P) sum_i ||y_i - W x_i||^2 for explicit generic "
@@ -349,12 +354,28 @@ def gradient_flow(deep: bool) -> Derivation:
 # Stage 3: solution, fixed point, stability, half time.
 
 
+#: Classical methods, tried in this order (linear with constant coefficients: the shallow mode;
+#: Bernoulli: the deep logistic mode; separable as a fallback): the first one sympy finds
+#: applicable solves it. Naming them keeps dsolve off its default first choice ("factorable"),
+#: which spends seconds simplifying the logistic ODE of the deep mode into the same solution.
+_METHODS = ("nth_linear_constant_coeff_undetermined_coefficients", "Bernoulli", "separable")
+
+
+def _method(ode: sp.Eq, a: sp.Expr) -> str:
+    """The first of :data:`_METHODS` that applies to ``ode`` (sympy's classification)."""
+    for method in _METHODS:
+        if method in sp.classify_ode(ode, a, hint=method):  # hint=: test this method only (all: seconds)
+            return method
+    raise AssertionError(f"none of {_METHODS} applies to {ode}")
+
+
 def _solve(rhs: sp.Expr) -> tuple[sp.Expr, Derivation]:
     """Solve ``tau a' = rhs(a)`` with ``a(0) = a0`` and verify the result by substitution."""
     a = s.a(s.t)
     ode = sp.Eq(s.tau * a.diff(s.t), rhs.xreplace({s.a_m: a}))
-    solution = sp.dsolve(ode, a, ics={s.a(0): s.a0}).rhs
-    d = Derivation("").then("dsolve of the mode ODE with a(0) = a0", solution)
+    method = _method(ode, a)
+    solution = sp.dsolve(ode, a, ics={s.a(0): s.a0}, hint=method).rhs
+    d = Derivation("").then(f"dsolve ({method} method) of the mode ODE with a(0) = a0", solution)
     residual = sp.simplify(s.tau * sp.diff(solution, s.t) - rhs.xreplace({s.a_m: solution}))
     initial = sp.simplify(solution.subs(s.t, 0) - s.a0)
     if residual != 0 or initial != 0:
