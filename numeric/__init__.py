@@ -1,11 +1,42 @@
-"""Numeric layer of modspec: compiled closed forms, certificates, trajectories and the simulator."""
+"""Numeric layer of modspec: compiled closed forms, certificates, trajectories and the simulator.
 
-from numeric.backends import BACKENDS, Compiled, compile_expr
-from numeric.matrices import Statistics, mode_vectors, statistics
-from numeric.simulate import DivergenceError, SimulationResult, simulate, simulate_batch
-from numeric.trajectory import Trajectory, half_times, theory_trajectory
+Public names are imported lazily (a command that needs no simulator never imports scipy).
+``numeric.simulate`` is also a module; ``from numeric.simulate import simulate`` names the function unambiguously.
+"""
 
-__all__ = [
-    "BACKENDS", "Compiled", "compile_expr", "Statistics", "mode_vectors", "statistics", "DivergenceError",
-    "SimulationResult", "simulate", "simulate_batch", "Trajectory", "half_times", "theory_trajectory",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+#: Public name -> the module defining it, imported on first use (PEP 562), so that importing
+#: one module of the package does not import all of them.
+_EXPORTS = {
+    "BACKENDS": "numeric.backends",
+    "Compiled": "numeric.backends",
+    "compile_expr": "numeric.backends",
+    "Statistics": "numeric.matrices",
+    "mode_vectors": "numeric.matrices",
+    "statistics": "numeric.matrices",
+    "DivergenceError": "numeric.simulate",
+    "SimulationResult": "numeric.simulate",
+    "simulate": "numeric.simulate",
+    "simulate_batch": "numeric.simulate",
+    "Trajectory": "numeric.trajectory",
+    "half_times": "numeric.trajectory",
+    "theory_trajectory": "numeric.trajectory",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -1,17 +1,45 @@
 """Theorems as data, verification, reports and the ``modspec`` CLI.
 
 Reports (``proofs.report``) load matplotlib and are imported on demand.
+
+Public names are imported lazily: ``import proofs.cli`` loads only what the command needs.
+``proofs.verify`` is also a module; ``from proofs.verify import verify`` names the function unambiguously.
 """
 
-from proofs.catalogue import CATALOGUE, get_theorem
-from proofs.records import Certificate, SimulationSummary, TheoremResult, VerifyReport
-from proofs.simulation import SimulationReport, simulation_report
-from proofs.spectrum import SpectrumReport, spectrum_report
-from proofs.theorem import Proof, Theorem
-from proofs.verify import verify, verify_theorem
+from __future__ import annotations
 
-__all__ = [
-    "CATALOGUE", "get_theorem", "Certificate", "SimulationSummary", "TheoremResult", "VerifyReport",
-    "SimulationReport", "simulation_report", "SpectrumReport", "spectrum_report", "Proof", "Theorem",
-    "verify", "verify_theorem",
-]
+from importlib import import_module
+from typing import Any
+
+#: Public name -> the module defining it, imported on first use (PEP 562), so that importing
+#: one module of the package does not import all of them.
+_EXPORTS = {
+    "CATALOGUE": "proofs.catalogue",
+    "get_theorem": "proofs.catalogue",
+    "Certificate": "proofs.records",
+    "SimulationSummary": "proofs.records",
+    "TheoremResult": "proofs.records",
+    "VerifyReport": "proofs.records",
+    "SimulationReport": "proofs.simulation",
+    "simulation_report": "proofs.simulation",
+    "SpectrumReport": "proofs.spectrum",
+    "spectrum_report": "proofs.spectrum",
+    "Proof": "proofs.theorem",
+    "Theorem": "proofs.theorem",
+    "verify": "proofs.verify",
+    "verify_theorem": "proofs.verify",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

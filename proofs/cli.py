@@ -16,20 +16,14 @@ import argparse
 import json
 import signal
 import sys
+from collections.abc import Iterator, Sequence as SequenceABC
+from importlib import import_module
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from proofs.empirical import EXPERIMENTS
 from proofs import limits
-from proofs.progress import HEARTBEAT_SECONDS, ProgressBar
+from proofs.progress import HEARTBEAT_SECONDS
 from proofs.signals import Interrupted, handle_signals, received
-from proofs.records import VerifyReport
-from proofs.spectrum import SpectrumReport, spectrum_report
-from proofs.catalogue import CATALOGUE, FAMILY_CATALOGUES, depth_catalogue
-from proofs.theorem import Theorem
-from proofs.verify import verify
-from numeric.trajectory import check_training_args, half_times, theory_trajectory
-from proofs.simulation import COMPARISON, simulation_report
 from theory.architectures import ARCHITECTURES
 from theory.dataset import SELECTION
 from theory.readout import READOUT
@@ -37,7 +31,43 @@ from theory.family import KINDS, Family
 from theory.examples import DEFAULT
 from theory import persist
 
+if TYPE_CHECKING:  # each command imports what it needs when it runs: `modspec --help` and `spectrum` stay cheap
+    from proofs.progress import ProgressBar
+    from proofs.records import VerifyReport
+    from proofs.spectrum import SpectrumReport
+    from proofs.theorem import Theorem
+
 __all__ = ["main", "build_parser"]
+
+
+class _Keys(SequenceABC):
+    """The keys of a registry, imported only when argparse checks or lists them (choices of a flag).
+
+    The registries of experiments and of family catalogues import every claim or experiment module;
+    a command that does not use them should not pay for that.
+    """
+
+    def __init__(self, module: str, name: str) -> None:
+        self._where = (module, name)
+
+    def _keys(self) -> list[str]:
+        return list(getattr(import_module(self._where[0]), self._where[1]))
+
+    def __getitem__(self, i: Any) -> Any:
+        return self._keys()[i]
+
+    def __len__(self) -> int:
+        return len(self._keys())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys())
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys()
+
+
+_EXPERIMENTS = _Keys("proofs.empirical", "EXPERIMENTS")
+_FAMILIES = _Keys("proofs.catalogue", "FAMILY_CATALOGUES")
 
 
 class UsageError(Exception):
@@ -86,6 +116,8 @@ def _progress_flags(p: argparse.ArgumentParser) -> None:
 
 def _bar(args: argparse.Namespace, label: str, unit: str = "it") -> ProgressBar:
     """The progress display a command's flags ask for (see proofs.progress)."""
+    from proofs.progress import ProgressBar
+
     return ProgressBar(label, enabled=not args.quiet, unit=unit, heartbeat=args.progress)
 
 
@@ -128,8 +160,12 @@ def _format_verify(rep: VerifyReport) -> str:
 
 def _verify_catalogue(args: argparse.Namespace) -> tuple:
     """The theorems ``verify`` checks: the family's, or the depth-L restatements with ``--depth``."""
+    from proofs.catalogue import CATALOGUE, FAMILY_CATALOGUES, depth_catalogue
+
     if args.depth is None:
-        return args.catalogue if args.family == "selection" else FAMILY_CATALOGUES[args.family]
+        if args.family != "selection":
+            return FAMILY_CATALOGUES[args.family]
+        return CATALOGUE if args.catalogue is None else args.catalogue
     if args.family != "selection":
         raise UsageError("--depth applies to the selection family only")
     return depth_catalogue(args.depth)
@@ -138,6 +174,8 @@ def _verify_catalogue(args: argparse.Namespace) -> tuple:
 def _cmd_verify(args: argparse.Namespace) -> int:
     if args.empirical:
         return _cmd_verify_empirical(args)
+    from proofs.verify import verify
+
     with _bar(args, "verify", "theorem") as bar, persist.fresh() as audit:
         # verify derives afresh and checks the derivation cache against it
         rep = verify(args.theorem or None, samples=args.samples, dps=args.dps, seed=args.seed,
@@ -185,6 +223,8 @@ def _format_spectrum(rep: SpectrumReport) -> str:
 
 
 def _cmd_spectrum(args: argparse.Namespace) -> int:
+    from proofs.spectrum import spectrum_report
+
     rep = spectrum_report(_dataset(args))
     _print_json(rep.to_json()) if args.json else print(_format_spectrum(rep))
     return 0
@@ -215,6 +255,8 @@ def _cell(x: Any) -> str:
 
 def _check_training(args: argparse.Namespace, d: Any, seeds: int = 1) -> int:
     """Validate the training flags before any work; returns the checkpoint interval."""
+    from numeric.trajectory import check_training_args
+
     every = _every(args)
     check_training_args(args.lr, args.a0, args.steps, every)
     limits.check_checkpoints(args.steps, every, seeds)
@@ -222,6 +264,8 @@ def _check_training(args: argparse.Namespace, d: Any, seeds: int = 1) -> int:
 
 
 def _cmd_trajectory(args: argparse.Namespace) -> int:
+    from numeric.trajectory import half_times, theory_trajectory
+
     d = _dataset(args)
     _check_training(args, d)
     if args.depth is None:  # the default depth's bound, as the simulator documents it
@@ -259,6 +303,8 @@ def _training_flags(p: argparse.ArgumentParser) -> None:
 
 # --------------------------------------------------------------------------- simulate
 def _cmd_simulate(args: argparse.Namespace) -> int:
+    from proofs.simulation import COMPARISON, simulation_report
+
     d = _dataset(args)
     limits.check_seeds(args.seeds)
     every = _check_training(args, d, args.seeds)
@@ -391,6 +437,8 @@ def _cmd_verify_empirical(args: argparse.Namespace) -> int:
 
 
 def _cmd_experiment(args: argparse.Namespace) -> int:
+    from proofs.empirical import EXPERIMENTS
+
     with _bar(args, f"experiment {args.which}") as bar:
         rep = EXPERIMENTS[args.which](seeds=args.seeds, progress=bar.update)
     _print_json(rep.to_json()) if args.json else print(rep.to_text())
@@ -483,7 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Prove each theorem for symbolic parameters and certify it on sampled "
                                    "datasets (the degenerate ones always included) at high precision.")
     v.add_argument("--theorem", action="append", metavar="ID", help="theorem id (T1..T11); repeat for several; default all")
-    v.add_argument("--family", choices=list(FAMILY_CATALOGUES), default="selection",
+    v.add_argument("--family", choices=_FAMILIES, metavar="FAMILY", default="selection",
                    help="dataset family whose claims to verify: selection (T1-T11) or readout (T1, T2, T4-T6, T9 "
                         "for general linear outputs Y_Omega = A B on sampled rational A); default selection")
     v.add_argument("--depth", type=int, default=None,
@@ -581,7 +629,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Train the arrangements of the linear theory beyond it (docs/theory.md sections 9-10) "
                                     "for seeds 0..N-1 and print each statistic's mean with a 95% bootstrap interval "
                                     "over seeds.")
-    ex.add_argument("which", choices=list(EXPERIMENTS), help="which experiment")
+    ex.add_argument("which", choices=_EXPERIMENTS, metavar="EXPERIMENT", help="which experiment: %(choices)s")
     ex.add_argument("--seeds", type=int, default=5, help="number of seeds N, 1..1000 (default 5)")
     ex.add_argument("--json", action="store_true", help="print machine-readable JSON")
     _progress_flags(ex)
@@ -617,7 +665,7 @@ def main(argv: Sequence[str] | None = None, *, catalogue: Sequence[Theorem] | No
     """
     parser = build_parser()
     args = parser.parse_args(argv)
-    args.catalogue = CATALOGUE if catalogue is None else tuple(catalogue)
+    args.catalogue = None if catalogue is None else tuple(catalogue)
     with handle_signals():
         try:
             status = COMMANDS[args.command](args)

@@ -1,18 +1,56 @@
-"""Symbolic layer of modspec (sympy only): the dataset space and everything derived from it."""
+"""Symbolic layer of modspec (sympy only): the dataset space and everything derived from it.
 
-from theory.architectures import ARCHITECTURES, Architecture, Module, get_architecture
-from theory.dataset import MAX_K, MAX_N1, SELECTION, Dataset
-from theory.derivation import Derivation, Step
-from theory.dynamics import DepthDynamics, ModeDynamics, depth_dynamics, mode_dynamics
-from theory.examples import DEFAULT, DEGENERATE, EXAMPLES, READOUT_EXAMPLES
-from theory.family import Family, Parameter
-from theory.observables import Observables, derive_observables
-from theory.readout import READOUT, ReadoutDataset
-from theory.spectrum import DENSE_MODULE, Mode, ModuleSpectrum, derive_module_spectrum
+Public names are imported lazily, so that a module of the package imports only what it uses.
+"""
 
-__all__ = [
-    "ARCHITECTURES", "Architecture", "Module", "get_architecture", "MAX_K", "MAX_N1", "Dataset",
-    "Derivation", "Step", "ModeDynamics", "mode_dynamics", "DepthDynamics", "depth_dynamics", "DEFAULT", "DEGENERATE", "EXAMPLES",
-    "Observables", "derive_observables", "DENSE_MODULE", "Mode", "ModuleSpectrum", "derive_module_spectrum",
-    "SELECTION", "READOUT", "Family", "Parameter", "ReadoutDataset", "READOUT_EXAMPLES",
-]
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+#: Public name -> the module defining it, imported on first use (PEP 562), so that importing
+#: one module of the package does not import all of them.
+_EXPORTS = {
+    "ARCHITECTURES": "theory.architectures",
+    "Architecture": "theory.architectures",
+    "Module": "theory.architectures",
+    "get_architecture": "theory.architectures",
+    "MAX_K": "theory.dataset",
+    "MAX_N1": "theory.dataset",
+    "Dataset": "theory.dataset",
+    "Derivation": "theory.derivation",
+    "Step": "theory.derivation",
+    "ModeDynamics": "theory.dynamics",
+    "mode_dynamics": "theory.dynamics",
+    "DepthDynamics": "theory.dynamics",
+    "depth_dynamics": "theory.dynamics",
+    "DEFAULT": "theory.examples",
+    "DEGENERATE": "theory.examples",
+    "EXAMPLES": "theory.examples",
+    "Observables": "theory.observables",
+    "derive_observables": "theory.observables",
+    "DENSE_MODULE": "theory.spectrum",
+    "Mode": "theory.spectrum",
+    "ModuleSpectrum": "theory.spectrum",
+    "derive_module_spectrum": "theory.spectrum",
+    "SELECTION": "theory.dataset",
+    "READOUT": "theory.readout",
+    "Family": "theory.family",
+    "Parameter": "theory.family",
+    "ReadoutDataset": "theory.readout",
+    "READOUT_EXAMPLES": "theory.examples",
+}
+
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -10,8 +10,6 @@ blocks. Both are derived for symbolic parameters.
 
 from __future__ import annotations
 
-from functools import cache
-
 import sympy as sp
 
 from theory import symbols as s
@@ -19,6 +17,7 @@ from theory.architectures import get_architecture
 from theory.channels import SELECTION_CHANNELS, ChannelSpec, channels
 from theory.dataset import BLOCKS_IN, BLOCKS_OUT
 from theory.derivation import Derivation
+from theory.persist import persistent
 from theory.spectrum import derive_module_spectrum
 
 __all__ = ["converged_channel_maps", "least_squares_channel_maps"]
@@ -32,7 +31,7 @@ def _place(module, local: sp.Matrix) -> sp.Matrix:
     return full
 
 
-@cache
+@persistent
 def converged_channel_maps(arch_name: str, specs: tuple[ChannelSpec, ...] = SELECTION_CHANNELS,
                            ) -> dict[str, sp.Matrix]:
     """Per channel, the architecture's map with every mode at its fixed point pi/lambda."""
@@ -46,7 +45,7 @@ def converged_channel_maps(arch_name: str, specs: tuple[ChannelSpec, ...] = SELE
     return {k: s.simplify_generic(v) for k, v in maps.items()}
 
 
-@cache
+@persistent
 def least_squares_channel_maps(arch_name: str, specs: tuple[ChannelSpec, ...] = SELECTION_CHANNELS,
                                ) -> tuple[dict[str, sp.Matrix], Derivation]:
     """Per channel, each module's least-squares map ``Syx_c Sx_c^+`` in its blocks."""

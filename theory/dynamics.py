@@ -507,7 +507,7 @@ def check_depth(depth: object) -> int:
     return depth
 
 
-@cache
+@persistent
 def _per_mode_loss() -> tuple[sp.Expr, Derivation]:
     """The loss of a diagonal map, per mode: ``-pi a + lambda a^2 / 2`` (plus a constant).
 
@@ -537,7 +537,7 @@ def _per_mode_loss() -> tuple[sp.Expr, Derivation]:
                        "tr(Syy)/2 plus one term per mode", ell)
 
 
-@cache
+@persistent
 def depth_ode() -> tuple[sp.Expr, Derivation]:
     """Derive ``tau da/dt`` of one mode of an L-layer module for symbolic depth ``L``.
 
@@ -775,7 +775,7 @@ def _deep_flag(depth: int) -> bool | None:
     return {1: False, 2: True}.get(depth)
 
 
-@cache
+@persistent
 def depth_dynamics(depth: int) -> DepthDynamics:
     """Derive the dynamics of one mode of an L-layer module, ``L = depth``.
 

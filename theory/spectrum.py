@@ -50,7 +50,13 @@ class Mode:
     @property
     def fixed_point(self) -> sp.Expr:
         """``a* = pi / lambda``, the converged mode strength."""
-        return sp.simplify(self.singular_value / self.eigenvalue)
+        return _ratio(self.singular_value, self.eigenvalue)
+
+
+@persistent
+def _ratio(pi: sp.Expr, lam: sp.Expr) -> sp.Expr:
+    """``pi / lambda`` simplified (stored: commands read fixed points of many modes)."""
+    return sp.simplify(pi / lam)
 
 
 @dataclass(frozen=True)

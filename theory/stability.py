@@ -38,11 +38,11 @@ without a mode with ``a_l = 0``), and the bound on the learning rate is
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 
 import sympy as sp
 
 from theory.derivation import Derivation
+from theory.persist import persistent
 
 __all__ = ["lam", "a_k", "a_l", "L", "curvature", "general_curvature", "derive_stability", "Stability", "DERIVED_DEPTHS"]
 
@@ -64,6 +64,11 @@ def curvature(depth: int) -> sp.Expr:
     """The curvature ``h(lambda_l, a_k, a_l)`` on one map entry for a concrete depth (sum evaluated)."""
     if isinstance(depth, bool) or not isinstance(depth, int) or depth < 1:
         raise ValueError(f"depth must be an integer >= 1; got {depth!r}")
+    return _curvature(depth)
+
+
+@persistent
+def _curvature(depth: int) -> sp.Expr:
     return general_curvature().subs(L, depth).doit()
 
 
@@ -99,7 +104,7 @@ def derive_stability(depth: int) -> Stability:
     return _derive_stability(int(depth))
 
 
-@cache
+@persistent
 def _derive_stability(depth: int) -> Stability:
     loss, params, point, (lams, ss) = _small_system(depth)
     d = Derivation(f"Stability of gradient descent at the balanced fixed point, depth L = {depth}")
