@@ -85,7 +85,7 @@ def _fake_report(seeds: int, progress=None) -> ExperimentReport:
 
 
 def test_cli_experiment_prints_the_library_record(monkeypatch, capsys):
-    monkeypatch.setitem(cli.EXPERIMENTS, "digits", _fake_report)
+    monkeypatch.setitem(empirical.EXPERIMENTS, "digits", _fake_report)
     assert cli.main(["experiment", "digits", "--seeds", "2", "--json", "--quiet"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out == json.loads(json.dumps(_fake_report(2).to_json()))
@@ -103,7 +103,7 @@ def test_cli_experiment_divergence_exits_1(monkeypatch, capsys):
     def diverge(seeds, progress=None):
         raise ReluDivergenceError("ReLU training diverged at step 3")
 
-    monkeypatch.setitem(cli.EXPERIMENTS, "relu", diverge)
+    monkeypatch.setitem(empirical.EXPERIMENTS, "relu", diverge)
     assert cli.main(["experiment", "relu", "--quiet"]) == 1
     assert "diverged" in capsys.readouterr().err
 
