@@ -1,18 +1,31 @@
-"""Second-run wall time of the commands that only use derivations, against a cold derivation cache.
+"""Startup and determinism benchmarks: second-run wall time of the commands, and derivations under 50 hash seeds.
 
-Each command runs as a fresh process (``python -m proofs.cli ...``) three ways
-in one run: cold (empty cache: derives and stores), warm (second run: loads),
-and the import floor (``python -c "import proofs.cli"``). ``verify`` always
-derives (and audits the cache); it is timed warm. Ratios cold/warm are what
-to compare across machines; the 2 cores here are shared, so absolute seconds
-vary with load (the load average is printed).
+**Startup** (default). Each command runs as a fresh process (``python -m
+proofs.cli ...``) three ways in one run: cold (empty cache: derives and
+stores), warm (second run: loads), and the import floor (``python -c "import
+proofs.cli"``). ``--verify`` also times the default ``verify`` (it always
+derives and audits the cache). Ratios cold/warm are what to compare across
+machines; the 2 cores here are shared, so absolute seconds vary with load (the
+load average is printed before and after).
 
-    PYTHONPATH=$PWD python benchmarks/bench_startup.py [--verify]
+**Determinism** (``--determinism [N]``, default N = 50). N consecutive fresh
+processes, each with its own ``PYTHONHASHSEED`` and the derivation cache
+disabled (so each really derives), run the derivations of ``verify --theorem
+T4`` (its symbolic proof) and of ``report`` (observables and spectra of every
+architecture, the mode dynamics of both depths). Each prints the SHA-256 of
+the ``srepr`` of everything derived; all N digests must be identical, and no
+run may take over 3x the median wall time (the randomized sympy algorithms
+run seeded, see theory/determinism.py, so a run cannot get unlucky).
+``--determinism 5`` is a quick check.
+
+    PYTHONPATH=$PWD python benchmarks/bench_startup.py [--verify] [--determinism [N]]
 """
 
 from __future__ import annotations
 
+import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -24,7 +37,38 @@ COMMANDS = {
     "trajectory": ["trajectory", *DATASET, "--arch", "split", "--steps", "1000"],
     "simulate": ["simulate", *DATASET, "--arch", "split", "--steps", "1000", "--quiet"],
 }
-VERIFY = ["verify", "--samples", "4", "--quiet"]
+VERIFY = ["verify", "--quiet"]
+#: No run of the determinism benchmark may take longer than this multiple of the median (issue 14).
+SLOWEST_OVER_MEDIAN = 3.0
+
+# Derives what `verify --theorem T4` and `report` derive; prints one digest of all of it.
+_DERIVE = """
+import hashlib
+import sympy as sp
+from proofs.catalogue import get_theorem
+from theory.architectures import ARCHITECTURES, get_architecture
+from theory.dynamics import mode_dynamics
+from theory.observables import derive_observables
+from theory.spectrum import derive_module_spectrum
+
+parts = []
+proof = get_theorem("T4").run_proof()
+parts += [(c.what, c.derived, c.stated, c.holds) for c in proof.comparisons]
+parts += [(st.text, st.expr) for st in proof.derivation.steps]
+for name in ARCHITECTURES:
+    o = derive_observables(name)
+    parts.append((o.strengths, o.block_norms_sq, o.omega_gain, o.rho_sq, o.novel_error))
+    for module in get_architecture(name).modules:
+        parts.append(derive_module_spectrum(module).modes)
+for deep in (True, False):
+    m = mode_dynamics(deep)
+    parts.append((m.rhs, m.solution, m.fixed_point, m.stability, m.half_time))
+print(hashlib.sha256(sp.srepr(parts).encode()).hexdigest())
+"""
+
+
+def _load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
 
 
 def _wall(argv: list[str], env: dict) -> float:
@@ -33,12 +77,13 @@ def _wall(argv: list[str], env: dict) -> float:
     return time.perf_counter() - start
 
 
-def main() -> None:
+def startup(with_verify: bool) -> None:
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, MODSPEC_CACHE_DIR=cache)
-        print(f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        env.pop("MODSPEC_NO_CACHE", None)
+        print(_load())
         floor = _wall(["-c", "import proofs.cli"], env)
-        print(f"{'import floor':<12} {floor:7.2f} s")
+        print(f"{'import floor':<12} {floor:7.2f} s   (--help: {_wall(['-m', 'proofs.cli', '--help'], env):.2f} s)")
         print(f"{'command':<12} {'cold s':>7} {'warm s':>7} {'cold/warm':>9} {'warm-floor':>10}")
         for name, argv in COMMANDS.items():
             subprocess.run([sys.executable, "-m", "proofs.cli", "cache", "clear"], env=env, check=True,
@@ -46,9 +91,43 @@ def main() -> None:
             cold = _wall(["-m", "proofs.cli", *argv], env)
             warm = _wall(["-m", "proofs.cli", *argv], env)
             print(f"{name:<12} {cold:7.2f} {warm:7.2f} {cold / warm:9.1f} {warm - floor:10.2f}")
-        if "--verify" in sys.argv:
+        if with_verify:
             print(f"{'verify':<12} {'':>7} {_wall(['-m', 'proofs.cli', *VERIFY], env):7.2f}  (derives; audits the cache)")
+        print(_load())
+
+
+def determinism(runs: int) -> bool:
+    """``runs`` fresh processes with hash seeds 0..runs-1: identical digests, none over 3x the median time."""
+    print(_load())
+    digests, times = [], []
+    for seed in range(runs):
+        env = dict(os.environ, PYTHONHASHSEED=str(seed), MODSPEC_NO_CACHE="1")  # derive, never load
+        start = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", _DERIVE], env=env, capture_output=True, text=True, check=True)
+        times.append(time.perf_counter() - start)
+        digests.append(proc.stdout.strip())
+        print(f"  seed {seed:>3}: {times[-1]:6.2f} s  {digests[-1][:16]}", flush=True)
+    median = statistics.median(times)
+    identical = len(set(digests)) == 1
+    slowest = max(times) / median
+    print(f"{runs} runs: {'identical' if identical else 'DIFFERENT'} output ({len(set(digests))} distinct digests); "
+          f"median {median:.2f} s, min {min(times):.2f} s, max {max(times):.2f} s = {slowest:.2f}x the median "
+          f"(limit {SLOWEST_OVER_MEDIAN:g}x)")
+    print(_load())
+    return identical and slowest <= SLOWEST_OVER_MEDIAN
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--verify", action="store_true", help="also time the default verify")
+    p.add_argument("--determinism", nargs="?", type=int, const=50, default=None, metavar="N",
+                   help="run the determinism benchmark with N hash seeds (default 50) instead of the startup one")
+    args = p.parse_args()
+    if args.determinism is not None:
+        return 0 if determinism(args.determinism) else 1
+    startup(args.verify)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
