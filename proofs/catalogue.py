@@ -69,6 +69,7 @@ from proofs.claims import (
     t1_spectrum, t2_eigenbasis, t3_dynamics, t4_block_norms, t5_dense_not_systematic, t6_split_same_map,
     t7_segregation, t8_compositional_first, t9_least_squares, t10_heldout, t11_fullrank,
 )
+from proofs.claims.depth import DEPTH_MODULES
 from proofs.claims.readout import READOUT_CATALOGUE
 from proofs.theorem import Theorem
 
@@ -101,14 +102,14 @@ DEPTHS = range(2, 7)
 def depth_catalogue(depth: int) -> tuple[Theorem, ...]:
     """The claims that depend on the module depth, for modules of ``depth`` layers (``verify --depth``).
 
-    A claim module opts in by providing ``at_depth(depth) -> Theorem`` (the same
-    id, its statement restated for L layers). At depth 2 these are the
-    catalogue's own theorems, unchanged.
+    The restatements live in :mod:`proofs.claims.depth`, one module per claim
+    (``RESTATES`` names the claim, ``at_depth(depth) -> Theorem`` restates it
+    for L layers under the same id). At depth 2 these are the catalogue's own
+    theorems, unchanged.
     """
     if isinstance(depth, bool) or not isinstance(depth, int) or depth not in DEPTHS:
         raise ValueError(f"depth must be an integer in [{DEPTHS[0]}, {DEPTHS[-1]}] (layers per module); got {depth!r}")
-    modules = [m for m in _CLAIM_MODULES if hasattr(m, "at_depth")]
-    return tuple(m.THEOREM if depth == 2 else m.at_depth(depth) for m in modules)
+    return tuple(find_theorem(m.RESTATES) if depth == 2 else m.at_depth(depth) for m in DEPTH_MODULES)
 
 
 def find_theorem(theorem_id: str, catalogue: tuple[Theorem, ...] = CATALOGUE) -> Theorem:

@@ -1,4 +1,4 @@
-"""The depth-L restatements of T3, T5, T8, T9 (THEORY.md section 8) and ``--depth`` on the CLI.
+"""The depth-L restatements of T3, T5, T8, T9 (docs/theory.md section 8) and ``--depth`` on the CLI.
 
 Each restatement is checked to pass and, with a wrong stated formula, to fail (negative controls).
 The formulas of section 8 are typed here.
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 
 import mpmath
 import pytest
@@ -19,6 +20,8 @@ from proofs.verify import verify_theorem
 from theory import symbols as s
 from theory.dataset import Dataset
 from theory.dynamics import L_depth
+
+from .source import source_root
 
 L, A, PI, LAM, A0 = L_depth, s.a_m, s.pi_m, s.lam_m, s.a0
 #: THEORY.md section 8, typed.
@@ -136,3 +139,22 @@ def test_cli_simulate_depth_runs_the_depth_l_network(capsys):
     assert main(argv) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["theory"]["depth"] == 3 if "theory" in data and isinstance(data["theory"], dict) else True
+
+
+#: What only a depth-aware module uses: the depth-L theory, its numerics and the restatement hook.
+DEPTH_NAMES = re.compile(r"\b(at_depth|L_depth|depth_dynamics|depth_ode|check_depth|numeric\.depth)\b")
+
+
+def test_two_layer_claim_modules_know_nothing_of_depth():
+    claims = source_root() / "proofs" / "claims"
+    two_layer = sorted(claims.glob("t*.py")) + sorted((claims / "readout").glob("t*.py"))
+    assert len(two_layer) >= 17
+    aware = [p.name for p in two_layer if DEPTH_NAMES.search(p.read_text(encoding="utf-8"))]
+    assert not aware, aware
+
+
+def test_every_depth_module_restates_a_catalogue_claim_under_its_id():
+    from proofs.claims.depth import DEPTH_MODULES
+
+    assert [m.RESTATES for m in DEPTH_MODULES] == ["T3", "T5", "T8", "T9"]
+    assert [th.id for th in depth_catalogue(4)] == [m.RESTATES for m in DEPTH_MODULES]

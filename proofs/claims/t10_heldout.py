@@ -18,7 +18,6 @@ from numeric.tolerances import rounding
 from proofs.claims import t5_dense_not_systematic as t5
 from proofs.claims.common import P, n2
 from proofs.theorem import Comparison, Proof, Stated, Theorem, compare
-from theory import symbols as s
 from theory.architectures import ARCHITECTURES
 from theory.dataset import Dataset
 from theory.heldout import c_sym, derive_heldout, exact_full_training_error, mu, training_subsets

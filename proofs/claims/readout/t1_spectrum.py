@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import mpmath
-import numpy as np
 import sympy as sp
 
 from numeric.certify import Check, spectrum_checks
