@@ -7,9 +7,9 @@ span(B_T)) in exact arithmetic, so no dense high-precision SVD is needed, and
 this module converts the exact values to the working precision.
 
 ``heldout_checks`` certifies them against the direct least-squares prediction
-from the explicit training data: the j x j normal equations of ``X_T`` at the
-working precision when c > 0 (``X_T^T X_T = G + c I`` is then invertible),
-and sympy's exact pseudo-inverse when c = 0. ``gd_heldout`` trains the real
+from the explicit training data of each module (:func:`numeric.maps.least_squares_solver`:
+an n1 x n1 system with ``F F^T + c I`` when c > 0, the exact pseudo-inverse of
+the integer ``F F^T`` when c = 0; no SVD, no j x j solve). ``gd_heldout`` trains the real
 networks on the training items with ``numeric.simulate`` and measures the
 same errors, with an a-posteriori bound on the distance to the least-squares
 map (see :func:`gd_heldout`).
@@ -19,21 +19,21 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable
 
 import mpmath
 import numpy as np
-import sympy as sp
 
 from numeric.backends import mp_number
 from numeric.certify import Check
 from numeric.fullrank import rank_mod_p
+from numeric.maps import guard_digits, least_squares_solver
 from numeric.matrices import codes, item_matrices, module_slices
 from numeric.simulate import simulate
-from theory.architectures import ARCHITECTURES, Module, get_architecture
+from theory.architectures import ARCHITECTURES, get_architecture
 from theory.dataset import Dataset
 from theory.heldout import exact_heldout_errors
-from theory.matrices import exact_data_matrices, exact_item_matrices
 
 __all__ = [
     "HeldoutResult", "heldout_errors", "spectral_heldout", "axes_in_span", "heldout_checks", "GDHeldout", "gd_heldout", "INIT_SCALE", "CONVERGED",
@@ -90,10 +90,16 @@ def heldout_errors(d: Dataset, arch: str, backend: str = "mpmath") -> HeldoutRes
         raise ValueError(f"backend must be one of numpy, mpmath; got {backend!r}")
     if d.train is None:
         raise ValueError("train must be set on the dataset (a training subset) for held-out errors")
-    exact = exact_heldout_errors(d, arch)
+    exact = _exact_heldout_errors(d, arch)
     cast = float if backend == "numpy" else mp_number
     return HeldoutResult(d, arch, exact.items, tuple(cast(x) for x in exact.omega),
                          tuple(cast(x) for x in exact.gamma))
+
+
+@lru_cache(maxsize=256)
+def _exact_heldout_errors(d: Dataset, arch: str) -> Any:
+    """:func:`theory.heldout.exact_heldout_errors`, cached: the certificate asks each (subset, architecture) twice."""
+    return exact_heldout_errors(d, arch)
 
 
 def spectral_heldout(d: Dataset, factor: Callable[[Any, Any], Any], c: Any, backend: str = "mpmath") -> tuple[Any, ...]:
@@ -123,49 +129,36 @@ def spectral_heldout(d: Dataset, factor: Callable[[Any, Any], Any], c: Any, back
     return tuple(out)
 
 
-def _module_predictor(d: Dataset, module: Module) -> Any:
-    """``x -> Y_m X_m^+ x`` for one module, from its explicit training data (independent of the T10 formulas).
-
-    A module that sees the identity inputs with c = k1 r^2 > 0 has
-    ``X_m^T X_m = G + c I`` invertible: j x j normal equations at the working
-    precision. Otherwise (c = 0, or the segregated Omega module, which sees
-    only the codes) sympy's exact pseudo-inverse of the rational data.
-    """
-    rows, cols = module_slices(d, module)
-    if d.k1 == 0 or d.r == 0 or "gamma_x" not in module.inputs:
-        X, Y = exact_data_matrices(d)
-        Wm = Y.extract(rows.tolist(), list(range(Y.cols))) * X.extract(cols.tolist(), list(range(X.cols))).pinv()
-        return lambda x: [mp_number(v) for v in Wm * sp.Matrix(x)]
-    Xn, Yn = item_matrices(d, "mpmath")
-    Xm = mpmath.matrix(Xn[np.ix_(cols, list(d.train_items))].tolist())
-    Ym = mpmath.matrix(Yn[np.ix_(rows, list(d.train_items))].tolist()) if len(rows) else None
-    Gm = Xm.T * Xm
-
-    def predict(x: list) -> list:
-        a = mpmath.lu_solve(Gm, Xm.T * mpmath.matrix([mp_number(v) for v in x]))
-        return [] if Ym is None else list(Ym * a)
-    return predict
-
-
 def _direct_errors(d: Dataset, arch: str) -> tuple[list[Any], list[Any]]:
-    """Held-out errors from the explicit training data of each module (independent route)."""
-    Xall, Yall = exact_item_matrices(d)
+    """Held-out errors from the explicit training data of each module (independent route).
+
+    Each module's prediction ``Y_m X_m^+ x_u`` is computed from its explicit
+    training inputs and outputs by :func:`numeric.maps.least_squares_solver`
+    (the small ``F F^T + c I`` system, or the exact pseudo-inverse of the code
+    Gram matrix when c = 0), at the working precision plus guard digits; the
+    T10 formulas are not used.
+    """
     sl = d.block_slices()
+    held, train = list(d.heldout_items), list(d.train_items)
+    Xf = item_matrices(d)[0]
     modules = []
     for module in get_architecture(arch).modules:
         rows, cols = module_slices(d, module)
-        modules.append((rows, cols, _module_predictor(d, module)))
-    omega, gamma = [], []
-    for u in d.heldout_items:
-        xu, yu = Xall[:, u], Yall[:, u]
-        pred: list[Any] = [None] * d.n_out
-        for rows, cols, predict in modules:
-            for row, value in zip(rows, predict([xu[i] for i in cols])):
-                pred[row] = value
-        err = [(p - mp_number(t)) ** 2 for p, t in zip(pred, yu)]
-        omega.append(mpmath.fsum(err[sl["omega_y"]]))
-        gamma.append(mpmath.fsum(err[sl["gamma_y"]]))
-    return omega, gamma
+        coded = [j for j in cols.tolist() if j < d.n1]  # compositional inputs first, then identity ones
+        order = coded + [j for j in cols.tolist() if j >= d.n1]
+        modules.append((rows, order, len(coded), guard_digits(Xf[np.ix_(order, train)], len(coded))))
+    with mpmath.workdps(mpmath.mp.dps + max(m[3] for m in modules)):
+        X, Y = item_matrices(d, "mpmath")
+        pred = np.empty((d.n_out, len(held)), dtype=object)
+        for rows, order, n_code, _ in modules:
+            solve = least_squares_solver(X[np.ix_(order, train)], Y[np.ix_(rows, train)], n_code)
+            for k, u in enumerate(held):
+                x = {i: X[j, u] for i, j in enumerate(order) if X[j, u] != 0}
+                pred[rows, k] = solve(x)
+        err = (pred - Y[:, held]) ** 2
+        omega = [mpmath.fsum(err[sl["omega_y"], k].tolist()) for k in range(len(held))]
+        gamma = [mpmath.fsum(err[sl["gamma_y"], k].tolist()) for k in range(len(held))]
+    return [+x for x in omega], [+x for x in gamma]
 
 
 def heldout_checks(d: Dataset, formula: Callable[[Dataset, str], HeldoutResult] = None) -> list[Check]:

@@ -118,6 +118,14 @@ def statistics(d: Dataset, backend: str = "numpy") -> Statistics:
     return Statistics(d, X @ X.T / P, Y @ X.T / P, backend)
 
 
+def _integer_item_basis(d: Dataset) -> tuple[np.ndarray, np.ndarray]:
+    """The integer matrices behind :func:`item_basis`: B (n1, P) and the Walsh characters (P, P - n1)."""
+    B = codes(d.n1)
+    subsets = [T for size in range(d.n1 + 1) if size != 1 for T in itertools.combinations(range(d.n1), size)]
+    chars = np.array([np.prod(B[list(T), :], axis=0) for T in subsets], dtype=np.int64).T
+    return B, chars.reshape(d.P, d.P - d.n1)
+
+
 def item_basis(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
     """Orthonormal item basis ``(W, Q)``: ``W[:, j] = B^T e_j / sqrt(P)``, Q its complement.
 
@@ -125,16 +133,21 @@ def item_basis(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarr
     subsets T with ``|T| != 1``, which are orthogonal to each other and to the
     rows of B; divided by ``sqrt(P)`` they are unit. Shapes (P, n1), (P, P - n1).
     """
-    B = codes(d.n1)
-    subsets = [T for size in range(d.n1 + 1) if size != 1 for T in itertools.combinations(range(d.n1), size)]
-    chars = np.array([np.prod(B[list(T), :], axis=0) for T in subsets], dtype=np.int64).T
-    chars = chars.reshape(d.P, d.P - d.n1)
+    B, chars = _integer_item_basis(d)
     root = _sqrt(d.P, backend)
     return _cast(B.T, backend) / root, _cast(chars, backend) / root
 
 
 def architecture_modes(d: Dataset, arch: str) -> tuple[tuple[Module, Mode], ...]:
-    """``(module, mode)`` for every mode of ``arch`` present on ``d`` (non-zero singular value), in module order."""
+    """``(module, mode)`` for every mode of ``arch`` present on ``d`` (non-zero singular value), in module order.
+
+    Cached per (dataset, architecture): certificates ask for the same modes many times per dataset.
+    """
+    return _architecture_modes(d, arch)
+
+
+@lru_cache(maxsize=1024)
+def _architecture_modes(d: Dataset, arch: str) -> tuple[tuple[Module, Mode], ...]:
     values = d.substitution()
     return tuple((module, mode) for module in get_architecture(arch).modules
                  for mode in present_modes(derive_module_spectrum(module), values))
@@ -173,29 +186,40 @@ class ModeVectors:
     eigenvalue: Any
     U: np.ndarray
     V: np.ndarray
+    #: ``(scale_u, core_u, scale_v, core_v)`` with ``U = scale_u[:, None] * core_u`` (core int64), likewise V;
+    #: None when the vectors have no integer core (general readouts).
+    cores: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
 
 
 def _expand(coords: dict, blocks: tuple[str, ...], d: Dataset, w: np.ndarray, feature_rows: dict, backend: str,
-            ) -> np.ndarray:
-    """Full-space vectors (one per column of w) from per-block channel coordinates."""
-    parts = []
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Full-space vectors (one per column of w) from per-block channel coordinates, and their integer core.
+
+    ``w`` is an integer matrix (P, m) whose columns divided by sqrt(P) are the
+    item-basis vectors. Returns ``(vectors, scale, core)`` with
+    ``vectors = scale[:, None] * core``: ``core`` (rows, m) int64 holds the
+    0/1 feature positions and the integer columns of w, ``scale`` (rows,) the
+    coefficient of each row's block.
+    """
+    parts, scales, cores = [], [], []
     for b in blocks:
         c = evaluate(coords[b], d, backend)
         if b in ("omega_x", "omega_y"):
             size = d.n1 if b == "omega_x" else d.n2
-            block = _cast(np.zeros((size, w.shape[1]), dtype=np.int64), backend)
+            core = np.zeros((size, w.shape[1]), dtype=np.int64)
             for col, row in enumerate(feature_rows[b]):
                 if row is not None:
-                    block[row, col] = c
-            parts.append(block)
+                    core[row, col] = 1
+            scales += [c] * size
         else:
             k = d.k1 if b == "gamma_x" else d.k2
-            if k == 0:
-                parts.append(_cast(np.zeros((0, w.shape[1]), dtype=np.int64), backend))
-                continue
-            root = _sqrt(k, backend)
-            parts.append(np.vstack([w * (c / root)] * k))
-    return np.vstack(parts)
+            core = np.vstack([w] * k) if k else np.zeros((0, w.shape[1]), dtype=np.int64)
+            if k:
+                scales += [c / (_sqrt(k, backend) * _sqrt(d.P, backend))] * (k * d.P)
+        cores.append(core)
+    core = np.vstack(cores)
+    scale = np.array(scales, dtype=object if backend == "mpmath" else np.float64).reshape(core.shape[0])
+    return scale[:, None] * _cast(core, backend), scale, core
 
 
 def mode_vectors(d: Dataset, module: Module = DENSE_MODULE, backend: str = "numpy") -> tuple[ModeVectors, ...]:
@@ -211,20 +235,21 @@ def mode_vectors(d: Dataset, module: Module = DENSE_MODULE, backend: str = "nump
 @lru_cache(maxsize=512)
 def _mode_vectors(d: Dataset, module: Module, backend: str, dps: int) -> tuple[ModeVectors, ...]:
     spec = derive_module_spectrum(module)
-    W, Q = item_basis(d, backend)
+    B, chars = _integer_item_basis(d)
     unselected = [j for j in range(d.n1) if j not in d.selection]
     out = []
     for m in present_modes(spec, d.substitution()):
         if m.channel == "pi3":
-            w, feats, outs = Q, [None] * Q.shape[1], [None] * Q.shape[1]
+            w, feats, outs = chars, [None] * chars.shape[1], [None] * chars.shape[1]
         elif m.channel == "pi1":
-            w, feats, outs = W[:, list(d.selection)], list(d.selection), list(range(d.n2))
+            w, feats, outs = B.T[:, list(d.selection)], list(d.selection), list(range(d.n2))
         else:
-            w, feats, outs = W[:, unselected], unselected, [None] * len(unselected)
+            w, feats, outs = B.T[:, unselected], unselected, [None] * len(unselected)
         rows = {"omega_x": feats, "omega_y": outs}
-        V = _expand(m.right, module.inputs, d, w, rows, backend)
-        U = _expand(m.left, module.outputs, d, w, rows, backend)
-        out.append(ModeVectors(m, evaluate(m.singular_value, d, backend), evaluate(m.eigenvalue, d, backend), U, V))
+        V, sv, cv = _expand(m.right, module.inputs, d, w, rows, backend)
+        U, su, cu = _expand(m.left, module.outputs, d, w, rows, backend)
+        out.append(ModeVectors(m, evaluate(m.singular_value, d, backend), evaluate(m.eigenvalue, d, backend), U, V,
+                               (su, cu, sv, cv)))
     return tuple(out)
 
 
