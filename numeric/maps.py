@@ -9,6 +9,7 @@ Shapes: maps are (n_out, n_in) of the whole network.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from functools import lru_cache
 from typing import Any, Callable, Mapping
 
@@ -24,15 +25,19 @@ from theory.observables import BLOCKS
 
 __all__ = [
     "fro", "spectral_map", "block_norms", "least_squares_map", "least_squares_solver", "guard_digits", "zeros",
-    "selection_matrix",
+    "selection_matrix", "unique_rows",
 ]
 
 
 def fro(a: np.ndarray) -> mpmath.mpf:
-    """Frobenius norm of an object array of mpf, summed exactly-rounded (``mpmath.fsum``)."""
+    """Frobenius norm of an object array of mpf, summed exactly-rounded (``mpmath.fsum``).
+
+    Equal entries are squared once and counted: maps built from integer cores
+    or with repeated identity copies hold few distinct values.
+    """
     if a.size == 0:
         return mpmath.mpf(0)
-    return mpmath.sqrt(mpmath.fsum(x * x for x in a.ravel().tolist()))
+    return mpmath.sqrt(mpmath.fsum(n * x * x for x, n in Counter(a.ravel().tolist()).items()))
 
 
 def zeros(shape: tuple[int, ...], backend: str) -> np.ndarray:
@@ -79,6 +84,25 @@ def _classes(scales: list[np.ndarray]) -> np.ndarray:
                     dtype=np.int64)
 
 
+def unique_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(keys, axis=0, return_inverse=True)`` for int64 keys (n, t), through one mixed-radix code per row.
+
+    Falls back to the row-wise unique when the code would not fit in int64.
+    """
+    if keys.shape[0] == 0:
+        return keys, np.zeros(0, dtype=np.int64)
+    low, high = keys.min(axis=0), keys.max(axis=0)
+    span = (high - low + 1).astype(object)
+    if math.prod(span.tolist()) >= 2**62:
+        distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+        return distinct, inverse.reshape(-1)
+    code = np.zeros(keys.shape[0], dtype=np.int64)
+    for col in range(keys.shape[1]):
+        code = code * int(span[col]) + (keys[:, col] - low[col])
+    codes, first, inverse = np.unique(code, return_index=True, return_inverse=True)
+    return keys[first], inverse.reshape(-1)
+
+
 def _cored_map(terms: list[tuple[Any, tuple[np.ndarray, ...]]]) -> np.ndarray:
     """``sum_m a_m U_m V_m^T`` from integer cores, ``U_m = diag(su_m) CU_m``, ``V_m = diag(sv_m) CV_m``.
 
@@ -94,7 +118,7 @@ def _cored_map(terms: list[tuple[Any, tuple[np.ndarray, ...]]]) -> np.ndarray:
     shape = products[0].shape
     keys = np.stack([np.broadcast_to(rows[:, None], shape).ravel(), np.broadcast_to(cols[None, :], shape).ravel()]
                     + [p.ravel() for p in products], axis=1)
-    distinct, inverse = np.unique(keys, axis=0, return_inverse=True)
+    distinct, inverse = unique_rows(keys)
     first_row = {int(c): i for i, c in reversed(list(enumerate(rows.tolist())))}
     first_col = {int(c): j for j, c in reversed(list(enumerate(cols.tolist())))}
     values = []

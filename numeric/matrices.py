@@ -12,6 +12,7 @@ Shapes: ``X`` (n_in, P), ``Y`` (n_out, P), ``Sx`` (n_in, n_in),
 from __future__ import annotations
 
 import itertools
+import math
 from functools import lru_cache
 from dataclasses import dataclass, replace
 from typing import Any
@@ -30,7 +31,7 @@ from theory.spectrum import DENSE_MODULE, Mode, derive_module_spectrum, present_
 
 __all__ = [
     "Statistics", "codes", "data_matrices", "item_matrices", "training_items", "statistics", "item_basis", "ModeVectors", "mode_vectors",
-    "module_slices", "evaluate", "architecture_modes",
+    "module_slices", "evaluate", "architecture_modes", "data_cores",
 ]
 
 
@@ -75,6 +76,27 @@ def _readout_times(d: Dataset, B: np.ndarray, backend: str) -> np.ndarray:
     if len(picks) == len(rows):
         return B[picks, :]
     return readout_matrix(d, backend) @ B
+
+
+def data_cores(d: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(xs, Xc, ys, Yc)`` with ``X = diag(xs) Xc`` and ``Y = diag(ys) Yc`` over all P items (call inside workdps).
+
+    ``Xc`` (n_in, P) and ``Yc`` (n_out, P) are int64: the codes, the readout
+    rows times the common denominator of each row, and 1 for the identity
+    blocks; ``xs`` and ``ys`` (object arrays of mpf) hold 1, r or one over a
+    readout row's denominator. Certificates apply the statistics through these
+    integer cores exactly and scale once per class of rows.
+    """
+    B = codes(d.n1)
+    eye = np.eye(d.P, dtype=np.int64)
+    r = mp_number(d.r)
+    dens = [math.lcm(*(int(sp.fraction(x)[1]) for x in row)) if row else 1 for row in d.readout_rows()]
+    R = np.array([[int(x * den) for x in row] for row, den in zip(d.readout_rows(), dens)], dtype=np.int64)
+    Xc = np.vstack([B] + [eye] * d.k1)
+    Yc = np.vstack([R.reshape(d.n2, d.n1) @ B] + [eye] * d.k2)
+    xs = np.array([mpmath.mpf(1)] * d.n1 + [r] * (d.k1 * d.P), dtype=object).reshape(Xc.shape[0])
+    ys = np.array([1 / mpmath.mpf(den) for den in dens] + [r] * (d.k2 * d.P), dtype=object).reshape(Yc.shape[0])
+    return xs, Xc, ys, Yc
 
 
 def data_matrices(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.ndarray]:
