@@ -32,10 +32,14 @@ Stated = Mapping[str, sp.Expr]
 
 
 def generic_zero(expr: sp.Expr) -> bool:
-    """True when ``expr`` simplifies to 0 under r > 0, k1, k2 >= 1 (and P, n1 > 0)."""
+    """True when ``expr`` simplifies to 0 under r > 0, k1, k2 >= 1 (and P, n1 > 0).
+
+    Rationalizing denominators and expanding (exact rewrites, milliseconds) settles most
+    comparisons; ``simplify`` (seconds) decides the rest, as before.
+    """
     sub = s.generic_assumptions()
     e = sp.sympify(expr).xreplace(sub)
-    return sp.simplify(e) == 0 or sp.simplify(sp.expand(sp.radsimp(e))) == 0
+    return sp.expand(sp.radsimp(e)) == 0 or sp.simplify(e) == 0 or sp.simplify(sp.expand(sp.radsimp(e))) == 0
 
 
 @dataclass(frozen=True)

@@ -126,3 +126,17 @@ def test_wrong_closed_form_is_caught_by_certificate():
         mv = mode_vectors(d, backend="mpmath")[0]
         res = certify._rel(syx @ mv.V - (mv.singular_value * 1.001) * mv.U, certify.fro(syx))
     assert res > 1e-4
+
+
+# The residual checks' zero test: exact rewrites first, simplify as the fallback (never a weaker test).
+@pytest.mark.parametrize("expr, zero", [
+    (sp.sqrt(s.P + s.k1 * s.r**2) ** 2 - s.P - s.k1 * s.r**2, True),                # expand alone
+    (1 / (sp.sqrt(2) + 1) - sp.sqrt(2) + 1, True),                                  # needs radsimp
+    (sp.sin(s.r) ** 2 + sp.cos(s.r) ** 2 - 1, True),                                # needs simplify
+    (sp.sqrt(s.P + s.k1 * s.r**2) - sp.sqrt(s.P) - s.r * sp.sqrt(s.k1), False),     # not zero
+    (sp.sqrt(s.r**2) - s.r, True),                                                  # r > 0 (generic assumptions)
+])
+def test_residual_zero_test_decides_exactly(expr, zero):
+    from theory.spectrum import _vanishes
+
+    assert _vanishes(expr) is zero
