@@ -43,17 +43,24 @@ def test_curvature_grows_with_the_output_side_strength():
         assert all(t.is_positive for t in sp.Add.make_args(sp.expand(grad))), grad
 
 
-def test_a_wrong_curvature_fails_the_derivation(monkeypatch):
+def test_a_wrong_curvature_fails_the_derivation(monkeypatch, tmp_path):
     # Negative control: the derivation compares the Hessian traces with the general
-    # formula; a formula that drops a term must be rejected.
-    st._derive_stability.cache_clear()
+    # formula; a formula that drops a term must be rejected. The wrong formula's
+    # curvature is derived inside fresh() and stored: keep it out of the session's
+    # cache and out of the in-memory memos, or later tests would read it.
+    monkeypatch.setenv("MODSPEC_CACHE_DIR", str(tmp_path))
+    memos = (st._derive_stability, st._curvature)
+    for memo in memos:
+        memo.cache_clear()
     monkeypatch.setattr(st, "general_curvature", lambda: st.lam * st.a_k)
     try:  # inside fresh() the derivation runs (as in verify) instead of loading the stored entry
         with persist.fresh(), pytest.raises(AssertionError, match="differs from the general formula"):
             st.derive_stability(2)
     finally:
         monkeypatch.undo()
-        st._derive_stability.cache_clear()
+        for memo in memos:
+            memo.cache_clear()
+    assert st.curvature(2) == st.general_curvature().subs(st.L, 2).doit()  # the right one again
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, True, 5])
