@@ -75,34 +75,38 @@ def _load() -> str:
     return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} cores"
 
 
-def _wall(argv: list[str], env: dict) -> float:
-    start = time.perf_counter()
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(argv: list[str], env: dict) -> tuple[float, float]:
+    """Wall and CPU (user + system) seconds of one fresh process."""
+    start, cpu = time.perf_counter(), _child_cpu()
     subprocess.run([sys.executable, *argv], env=env, check=True, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _child_cpu() - cpu
 
 
 def startup(with_verify: bool) -> None:
+    """Cold and warm runs of each command, the import floor and --help: wall and CPU seconds."""
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, MODSPEC_CACHE_DIR=cache)
         env.pop("MODSPEC_NO_CACHE", None)
         print(_load())
-        floor = _wall(["-c", "import proofs.cli"], env)
-        print(f"{'import floor':<12} {floor:7.2f} s   (--help: {_wall(['-m', 'proofs.cli', '--help'], env):.2f} s)")
-        print(f"{'command':<12} {'cold s':>7} {'warm s':>7} {'cold/warm':>9} {'warm-floor':>10}")
+        rows = {"import floor": (None, _run(["-c", "import proofs.cli"], env)),
+                "--help": (None, _run(["-m", "proofs.cli", "--help"], env))}
         for name, argv in COMMANDS.items():
             subprocess.run([sys.executable, "-m", "proofs.cli", "cache", "clear"], env=env, check=True,
                            stdout=subprocess.DEVNULL)
-            cold = _wall(["-m", "proofs.cli", *argv], env)
-            warm = _wall(["-m", "proofs.cli", *argv], env)
-            print(f"{name:<12} {cold:7.2f} {warm:7.2f} {cold / warm:9.1f} {warm - floor:10.2f}")
+            cold = _run(["-m", "proofs.cli", *argv], env)
+            rows[name] = (cold, _run(["-m", "proofs.cli", *argv], env))
         if with_verify:
-            print(f"{'verify':<12} {'':>7} {_wall(['-m', 'proofs.cli', *VERIFY], env):7.2f}  (derives; audits the cache)")
+            rows["verify"] = (None, _run(["-m", "proofs.cli", *VERIFY], env))
+        print(f"{'command':<12} {'cold wall':>9} {'cold cpu':>9} {'warm wall':>9} {'warm cpu':>9}  (seconds)")
+        for name, (cold, warm) in rows.items():
+            c = f"{cold[0]:9.2f} {cold[1]:9.2f}" if cold else f"{'':>9} {'':>9}"
+            print(f"{name:<12} {c} {warm[0]:9.2f} {warm[1]:9.2f}")
         print(_load())
-
-
-def _child_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def determinism(runs: int) -> bool:

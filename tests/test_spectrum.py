@@ -140,3 +140,15 @@ def test_residual_zero_test_decides_exactly(expr, zero):
     from theory.spectrum import _vanishes
 
     assert _vanishes(expr) is zero
+
+
+@pytest.mark.parametrize("value, zero", [
+    (sp.sqrt(2) * (sp.sqrt(8) - 2 * sp.sqrt(2)), True),
+    (sp.sqrt(3) + sp.sqrt(2) - sp.sqrt(5 + 2 * sp.sqrt(6)), True),   # a denested zero
+    (sp.sqrt(3) + sp.sqrt(2) - sp.sqrt(5), False),
+    (sp.Rational(1, 10**30), False),
+])
+def test_present_mode_zero_test_is_exact(value, zero):
+    from theory.spectrum import _is_zero_number
+
+    assert _is_zero_number(value) is zero

@@ -209,6 +209,13 @@ def _present_modes(module: Module, values: tuple) -> tuple[Mode, ...]:
     for m in derive_module_spectrum(module).modes:
         mult = sp.sympify(m.multiplicity).subs(dict(values))
         pi = sp.sympify(m.singular_value).subs(dict(values))
-        if mult != 0 and sp.simplify(pi) != 0:
+        if mult != 0 and not _is_zero_number(pi):
             keep.append(m)
     return tuple(keep)
+
+
+def _is_zero_number(value: sp.Expr) -> bool:
+    """Exactly zero? sympy's assumptions decide a constant in microseconds (they answer only when
+    certain); ``simplify`` (milliseconds to seconds) decides what they leave open."""
+    decided = value.is_zero
+    return bool(sp.simplify(value) == 0) if decided is None else bool(decided)
