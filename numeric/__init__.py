@@ -1,7 +1,9 @@
 """Numeric layer of modspec: compiled closed forms, certificates, trajectories and the simulator.
 
 Public names are imported lazily (a command that needs no simulator never imports scipy).
-``numeric.simulate`` is also a module; ``from numeric.simulate import simulate`` names the function unambiguously.
+The package does not re-export ``simulate``: ``numeric.simulate`` is the module (a lazy name equal to
+a submodule's would mean the function or the module depending on import order); the function is
+``from numeric.simulate import simulate``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ _EXPORTS = {
     "statistics": "numeric.matrices",
     "DivergenceError": "numeric.simulate",
     "SimulationResult": "numeric.simulate",
-    "simulate": "numeric.simulate",
     "simulate_batch": "numeric.simulate",
     "Trajectory": "numeric.trajectory",
     "half_times": "numeric.trajectory",

@@ -3,7 +3,9 @@
 Reports (``proofs.report``) load matplotlib and are imported on demand.
 
 Public names are imported lazily: ``import proofs.cli`` loads only what the command needs.
-``proofs.verify`` is also a module; ``from proofs.verify import verify`` names the function unambiguously.
+The package does not re-export ``verify``: ``proofs.verify`` is the module (a lazy name equal to a
+submodule's would mean the function or the module depending on import order); the function is
+``from proofs.verify import verify``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ _EXPORTS = {
     "spectrum_report": "proofs.spectrum",
     "Proof": "proofs.theorem",
     "Theorem": "proofs.theorem",
-    "verify": "proofs.verify",
     "verify_theorem": "proofs.verify",
 }
 

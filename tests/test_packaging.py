@@ -36,3 +36,23 @@ def test_suite_imports_the_installed_package_under_ci() -> None:
 
     for mod in (theory, numeric, proofs):
         assert "site-packages" in Path(mod.__file__).parts, mod.__file__
+
+
+@pytest.mark.parametrize("package", ["theory", "numeric", "proofs"])
+def test_no_lazy_export_shares_a_name_with_a_submodule(package: str) -> None:
+    """A lazily exported name equal to a submodule's would be the module once that submodule is imported."""
+    import importlib
+    import pkgutil
+
+    pkg = importlib.import_module(package)
+    submodules = {info.name for info in pkgutil.iter_modules(pkg.__path__)}
+    assert submodules and set(pkg.__all__)
+    assert not set(pkg.__all__) & submodules
+
+
+@pytest.mark.parametrize("package, name", [("proofs", "CATALOGUE"), ("numeric", "DivergenceError")])
+def test_lazy_exports_resolve_to_the_defining_modules_object(package: str, name: str) -> None:
+    import importlib
+
+    pkg = importlib.import_module(package)
+    assert getattr(pkg, name) is getattr(importlib.import_module(pkg._EXPORTS[name]), name)
