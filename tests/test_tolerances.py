@@ -136,3 +136,54 @@ def test_rounding_bound_holds_and_is_within_stated_factor(d, steps):
     bound = rounding(d.n_in + d.n_out, steps) * max(float(np.max(np.abs(exact))), 1.0)
     assert measured <= bound, (measured, bound)
     assert bound <= ROUNDING_FACTOR * max(measured, FLOAT64_EPS), (measured, bound)
+
+
+# The two-sided tests above leave slack (a stated factor, a 15% window); the tests below pin each bound to
+# the formula its derivation states, written out here, so a changed constant inside that slack is caught too.
+
+#: (d, steps) of the rounding bound: a step chains 4 products of inner dimension <= d, steps + 1 evaluations.
+ROUNDING_CASES = [(1, 0), (5, 100), (12, 40_000)]
+
+
+@pytest.mark.parametrize("d, steps", ROUNDING_CASES)
+def test_rounding_bound_is_four_products_of_gamma_d_per_step(d, steps):
+    assert rounding(d, steps) == pytest.approx(4 * d * FLOAT64_EPS * (steps + 1), rel=1e-15, abs=0)
+
+
+@pytest.mark.parametrize("lr", RATES)
+@pytest.mark.parametrize("pi, lam", MODES)
+def test_one_layer_euler_bound_is_the_maximum_of_the_exponential_discrepancy(pi, lam, lr):
+    u = lr * lam
+    stated = abs(A0 - pi / lam) * u / (2 * math.e) * (1 + u)
+    assert one_layer_euler_bound(pi, lam, A0, lr) == pytest.approx(stated, rel=1e-12, abs=0)
+
+
+def _logistic_euler_constant(x0: float) -> float:
+    """C(x0) = max over x in (x0, 1) of x (1 - x) |ln(x/x0) + 2 ln((1-x)/(1-x0))| / 2, on a fine grid in logit(x)."""
+    z = np.linspace(math.log(x0 / (1 - x0)), 40.0, 200_001)
+    x = 1 / (1 + np.exp(-z))
+    one_minus = 1 / (1 + np.exp(z))
+    return float(0.5 * np.max(np.abs(x * one_minus * (np.log(x / x0) + 2 * np.log(one_minus / (1 - x0))))))
+
+
+@pytest.mark.parametrize("lr", RATES)
+@pytest.mark.parametrize("pi, lam", MODES[:3])
+def test_two_layer_euler_bound_is_c_eta_pi_a_star_with_the_second_order_allowance(pi, lam, lr):
+    star = pi / lam
+    stated = _logistic_euler_constant(A0 / star) * lr * pi * star * (1 + 2 * pi * lr)
+    assert two_layer_euler_bound(pi, lam, A0, lr) == pytest.approx(stated, rel=1e-6, abs=0)
+
+
+@pytest.mark.parametrize("a0", [1e-3, 0.75, 1.5, 40.0])
+@pytest.mark.parametrize("deep", [True, False])
+@pytest.mark.parametrize("pi, lam", MODES[:3])
+def test_steps_to_converge_inverts_the_stated_decay_bound(pi, lam, a0, deep):
+    """Deep: (a*/a0) e^{-2 pi eta t} <= delta; shallow: max(a0/a*, 1) e^{-eta lambda t} <= delta (delta = 1e-9).
+
+    The starting points include a0 on both sides of a* and within a factor 2 of it.
+    """
+    lr = 0.01
+    start = math.log(max(pi / lam / a0, 1.0)) if deep else math.log(max(a0 / (pi / lam), 1.0))
+    rate = 2 * pi * lr if deep else lam * lr
+    assert steps_to_converge(pi, lam, a0, lr, deep) == math.ceil((start + math.log(1 / CONVERGED)) / rate)
+    assert steps_to_converge(pi, lam, a0, lr, deep, delta=1e-3) == math.ceil((start + math.log(1e3)) / rate)

@@ -106,7 +106,7 @@ def test_certificate_reports_the_largest_residual_over_every_dataset_and_the_dat
 
 def test_certificate_tolerance_follows_the_digits():
     result = verify_theorem(_theorem(residuals=(1e-25,)), samples=1, dps=35)
-    assert result.certified.tolerance == pytest.approx(1e-25, rel=1e-12) and result.certified.ok
+    assert result.certified.tolerance == pytest.approx(1e-25, rel=1e-12, abs=0) and result.certified.ok
     assert not verify_theorem(_theorem(residuals=(1e-25,)), samples=1, dps=36).certified.ok
 
 
