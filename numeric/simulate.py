@@ -577,20 +577,24 @@ class _Observer(NamedTuple):
 class _Complement(NamedTuple):
     """The square root ``F = D - Z diag(c) Z^T`` of ``D - A^T A`` (module docstring of :func:`_complement`).
 
-    ``mask`` (D', n) the diagonal of D, ``Z`` (D', n, r) and ``c`` (D', r); ``A`` (D', r_a, n) the rows
+    ``mask`` (D', n) the diagonal of D (None when D = I), ``Z`` (D', n, r) and ``c`` (D', r); ``A`` (D', r_a, n) the rows
     it complements. ``apply_left(X)`` is ``F X`` for X (..., n, k), ``apply_right(X)`` is ``X F`` for X (..., k, n).
     """
 
     A: np.ndarray
-    mask: np.ndarray
+    mask: np.ndarray | None
     Z: np.ndarray
     c: np.ndarray
 
     def apply_left(self, X: np.ndarray) -> np.ndarray:
-        return X * self.mask[..., :, None] - self.Z @ (self.c[..., :, None] * (self.Z.mT @ X))
+        Y = self.Z @ (self.c[..., :, None] * (self.Z.mT @ X))
+        kept = X if self.mask is None else X * self.mask[..., :, None]
+        return np.subtract(kept, Y, out=Y)  # in place: a fresh large array costs more than the arithmetic
 
     def apply_right(self, X: np.ndarray) -> np.ndarray:
-        return X * self.mask[..., None, :] - ((X @ self.Z) * self.c[..., None, :]) @ self.Z.mT
+        Y = ((X @ self.Z) * self.c[..., None, :]) @ self.Z.mT
+        kept = X if self.mask is None else X * self.mask[..., None, :]
+        return np.subtract(kept, Y, out=Y)
 
 
 def _complement(Q: np.ndarray, local: np.ndarray) -> _Complement:
@@ -616,7 +620,7 @@ def _complement(Q: np.ndarray, local: np.ndarray) -> _Complement:
     r = max(z.shape[1] for z in Zs)
     Z = np.stack([_pad(z, (Q.shape[2], r)) for z in Zs])
     c = np.stack([_pad(x, (r,)) for x in cs])
-    return _Complement(A, mask, Z, c)
+    return _Complement(A, None if np.all(mask == 1.0) else mask, Z, c)
 
 
 def _observers(d: Dataset, rows: np.ndarray, cols: np.ndarray) -> dict[str, _Observer]:
@@ -817,7 +821,7 @@ def init(
         out_c = _complement(Q_out_d, _local(rows, sl["omega_y"]))
         in_c = _complement(Q_in_d, _local(cols, sl["omega_x"]))
         if nd > 1:  # one per network
-            out_c, in_c = (_Complement(*(x[d_idx] for x in c)) for c in (out_c, in_c))
+            out_c, in_c = (_Complement(*(None if x is None else x[d_idx] for x in c)) for c in (out_c, in_c))
         root = np.stack(roots)
         is_diag = root.size and np.count_nonzero(root) == np.count_nonzero(np.diagonal(root, axis1=1, axis2=2))
         root_diag = np.diagonal(root, axis1=1, axis2=2)[:, None, :] if is_diag else None
@@ -925,14 +929,14 @@ def full_map(system: System, state: State) -> np.ndarray:
 
 
 
-def _module_map(ms: ModuleSystem, w: tuple[np.ndarray, ...], Q_in: np.ndarray, Q_out: np.ndarray) -> np.ndarray:
-    """The module's full map ``Q_out S (W1_r Q_in^T + perp)``, (..., m_out, m_in)."""
+def _module_map(ms: ModuleSystem, w: tuple[np.ndarray, ...], Q_in: np.ndarray, Q_out: np.ndarray | None) -> np.ndarray:
+    """The module's full map ``Q_out S (W1_r Q_in^T + perp)``, (..., m_out, m_in); without Q_out (None), (..., q, m_in)."""
     Z = shared_right(w[0], np.ascontiguousarray(Q_in.mT))
     if ms.perp is not None:
         Z = Z + ms.perp
     for W in w[1:]:
         Z = W @ Z
-    return Q_out @ Z
+    return Z if Q_out is None else Q_out @ Z
 
 
 def _network_bases(system: System, ms: ModuleSystem) -> tuple[np.ndarray, np.ndarray]:
@@ -945,6 +949,28 @@ def _network_bases(system: System, ms: ModuleSystem) -> tuple[np.ndarray, np.nda
 def _sq(A: np.ndarray) -> np.ndarray:
     """Squared Frobenius norm of each matrix of a stack (..., m, n) -> (...), in one pass."""
     return np.einsum("...ij,...ij->...", A, A)
+
+
+def _block_norms_with_perp(ms: ModuleSystem, w: tuple[np.ndarray, ...], Q_in: np.ndarray,
+                           ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Squared block norms and the OO block when the first layer has a frozen part outside the data span.
+
+    ``X = W_L ... W_2 (W1_r Q_in^T + perp)`` (..., q, m_in) is the map in the
+    module's own input columns; its rows are split as in :func:`_block_norms`
+    (omega rows ``A_out X``, gamma rows with the norm of ``F_out X``), so the
+    product with ``Q_out`` (m_out x q x m_in per network) is never formed.
+    """
+    X = _module_map(ms, w, Q_in, None)
+    o = ms.out_omega
+    rows = {"O": o.A @ X, "G": o.apply_left(X)}
+    cols_sq = {key: np.einsum("...ij,...ij->...j", R, R) for key, R in rows.items()}  # per column
+    norms: dict[str, np.ndarray] = {}
+    oo = np.zeros(X.shape[:-2] + (0, 0))
+    for key, ob in ms.observers.items():  # key = (column block, row block), e.g. "GO": gamma_x -> omega_y
+        norms[key] = np.sum(cols_sq[key[1]][..., ob.local_cols], axis=-1)
+        if key == "OO":
+            oo = rows["O"][..., ob.local_cols]
+    return norms, oo
 
 
 def _gg_direct(ms: ModuleSystem, K: np.ndarray) -> np.ndarray:
@@ -1009,11 +1035,8 @@ def observe(system: System, state: State, modes: dict[str, np.ndarray] | None = 
         K = ms.kind.map(w)
         if ms.perp is None:
             norms, oo = _block_norms(ms, K, tuple(ms.observers))
-        else:  # the frozen part is not in the reduced map: form the module's full map (m_out x m_in)
-            full = _module_map(ms, w, *_network_bases(system, ms))
-            pieces = {key: full[..., ob.local_rows[:, None], ob.local_cols[None, :]] for key, ob in ms.observers.items()}
-            norms = {key: np.sum(piece**2, axis=(-2, -1)) for key, piece in pieces.items()}
-            oo = pieces.get("OO")
+        else:  # the frozen part is not in the reduced map: blocks of the map on the module's own inputs
+            norms, oo = _block_norms_with_perp(ms, w, _network_bases(system, ms)[0])
         for key, value in norms.items():
             sq[key] += value
         if "OO" in ms.observers:
@@ -1171,6 +1194,21 @@ def _divergence(system: System, t: int, t0: int, why: str) -> DivergenceError:
     )
 
 
+def _first_nonfinite(states: np.ndarray) -> int | None:
+    """Index of the first row of ``states`` (n, size) with a non-finite entry, or None.
+
+    Screened by row sums (one pass, no boolean copy of the states): a non-finite
+    entry makes its sum non-finite; a sum that overflows with finite entries is
+    confirmed entry by entry.
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        suspect = np.flatnonzero(~np.isfinite(np.add.reduce(states, axis=1)))
+    for row in suspect:
+        if not np.isfinite(states[row]).all():
+            return int(row)
+    return None
+
+
 def _first(flags: np.ndarray) -> int | None:
     """Index of the first True entry of a 1-D bool array, or None."""
     hit = np.flatnonzero(flags)
@@ -1244,7 +1282,7 @@ def run(
                     if hit is not None and (bad_escape is None or hit < bad_escape):
                         bad_escape = hit
             for r in states:
-                hit = _first(~np.isfinite(r.reshape(cnt, -1)).all(axis=1))
+                hit = _first_nonfinite(r.reshape(cnt, -1))
                 if hit is not None and (bad_value is None or hit < bad_value):
                     bad_value = hit
         if bad_value is not None and (bad_escape is None or bad_value <= bad_escape):
