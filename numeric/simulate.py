@@ -167,9 +167,6 @@ BLAS_THREADS = 1
 _RING_BYTES = 2**20
 #: Most states in the ring (for tiny states: one network at n1 <= 3 fills it with 256 kB or less).
 _RING_MAX = 1024
-#: Layers of the networks stepped together: the batch is split into groups of at most this size,
-#: so that a group's step (layers, products, temporaries: about 4x the layers) stays in L2 cache.
-_STEP_BYTES = 2**17
 #: Blocks of the map: key -> (output block, input block).
 _BLOCKS = {"OO": ("omega_y", "omega_x"), "GO": ("omega_y", "gamma_x"),
            "OG": ("gamma_y", "omega_x"), "GG": ("gamma_y", "gamma_x")}
@@ -1250,6 +1247,8 @@ def run(
               and all(_has_closed_form(d) for d in system.datasets))
     B = system.batch
     single = B == 1  # fast path: 2-D arrays for one network
+    stats = [ModuleStats(*(s[0] for s in ms.stats)) if single else ms.stats for ms in system.modules]
+    lr = float(system.lr[0]) if single else system.lr[:, None, None]
     kinds = [ms.kind for ms in system.modules]
     ms_list = [ms.m for ms in system.modules]
     means = _mode_means(system)
@@ -1259,17 +1258,9 @@ def run(
     for ring, ws in zip(rings, state.weights):
         for r, w in zip(ring, ws):
             r[0] = w
-    # the batch is stepped in groups small enough for their step to stay in cache (_STEP_BYTES)
-    size = max(1, min(B, _STEP_BYTES // max(per_state // B, 1)))
-    groups = [0] if single else [slice(b, min(b + size, B)) for b in range(0, B, size)]
-    # slots[s][i][g]: the layers of module i, group g in slot s (2-D views for one network)
-    slots = [[[tuple(r[s, g] for r in ring) for g in groups] for ring in rings] for s in range(R)]
-    updates = []  # (module, group, update_into, update, stats, lr, work)
-    for i, (ms, kind) in enumerate(zip(system.modules, kinds)):
-        for j, g in enumerate(groups):
-            st = ModuleStats(*(x[0] if single else x if x.shape[0] == 1 else x[g] for x in ms.stats))
-            lr = float(system.lr[0]) if single else system.lr[g, None, None]
-            updates.append((i, j, kind.update_into, kind.update, st, lr, {}))
+    # slots[s][i]: the layers of module i in slot s (2-D views for one network)
+    slots = [[tuple(r[s, 0] if single else r[s] for r in ring) for ring in rings] for s in range(R)]
+    works: list[dict] = [{} for _ in kinds]
     # per module: strengths of its modes after every step, (n + 1, B, n_modes)
     record = [np.empty((steps + 1, B, avg.shape[1])) for avg in means]
     presence = [np.isfinite(_mode_values(ms, ms.pi)) for ms in system.modules]  # (B, n_modes) each
@@ -1316,16 +1307,17 @@ def run(
 
     # chunks of steps processed together: each ends when the ring is full, at a progress report or at the end
     ends = sorted({n for n in range(R - 1, steps + 1, R)} | reports | {steps})
+    updates = [(k.update_into, k.update, s, w) for k, s, w in zip(kinds, stats, works)]
     start = 0
     with np.errstate(over="ignore", invalid="ignore"):
         for end in ends:
             for n in range(max(start, 1), end + 1):
                 src, dst = slots[(n - 1) % R], slots[n % R]
-                for i, j, into, update, st, lr, work in updates:
+                for i, (into, update, st, work) in enumerate(updates):
                     if into is not None:
-                        into(st, src[i][j], lr, dst[i][j], work)
+                        into(st, src[i], lr, dst[i], work)
                     else:
-                        for target, value in zip(dst[i][j], update(st, src[i][j], lr)):
+                        for target, value in zip(dst[i], update(st, src[i], lr)):
                             target[...] = value
             process(start, end)
             start = end + 1
