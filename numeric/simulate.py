@@ -610,7 +610,7 @@ def _complement(Q: np.ndarray, local: np.ndarray) -> _Complement:
     ``O(eps ||K||)``, not ``O(eps ||K||^2 / block)``.
     """
     A = Q[:, local, :]
-    mask = (np.linalg.norm(Q, axis=1) > 0.5).astype(float)
+    mask = (np.einsum("dij,dij->dj", Q, Q) > 0.25).astype(float)  # squared column norms: 1 or 0
     Zs, cs = [], []
     for a in A:
         s, Y = np.linalg.eigh(a @ a.T) if a.shape[0] else (np.zeros(0), np.zeros((0, 0)))
@@ -640,6 +640,9 @@ def _local(indices: np.ndarray, block: slice) -> np.ndarray:
 
 
 def _pad(a: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``a`` zero-padded to ``shape`` (``a`` itself when it already has it: no copy of large bases)."""
+    if a.shape == tuple(shape):
+        return a
     out = np.zeros(shape)
     out[tuple(slice(0, s) for s in a.shape)] = a
     return out
@@ -676,10 +679,8 @@ def _align(red: _Reduced, layout: list[tuple[str, int]], p: int, q: int) -> tupl
             lams += [math.nan] * width
     take_in += list(range(start, red.Q_in.shape[1]))
     take_out = take_in[:m] + list(range(start, red.Q_out.shape[1]))
-    zero_in = np.zeros((red.Q_in.shape[0], 1))
-    zero_out = np.zeros((red.Q_out.shape[0], 1))
-    Q_in = np.hstack([red.Q_in, zero_in])[:, take_in]
-    Q_out = np.hstack([red.Q_out, zero_out])[:, take_out]
+    Q_in = _take_columns(red.Q_in, take_in)
+    Q_out = _take_columns(red.Q_out, take_out)
     ti, to = np.array(take_in, dtype=int), np.array(take_out, dtype=int)
     Sx = np.zeros((len(ti), len(ti)))
     Syx = np.zeros((len(to), len(ti)))
@@ -690,6 +691,13 @@ def _align(red: _Reduced, layout: list[tuple[str, int]], p: int, q: int) -> tupl
     Syy[np.ix_(go, go)] = red.Syy[np.ix_(to[go], to[go])]
     shapes = ((Q_in.shape[0], p), (Q_out.shape[0], q), (p, p), (q, p), (q, q))
     return tuple(_pad(a, s) for a, s in zip((Q_in, Q_out, Sx, Syx, Syy), shapes)) + (np.array(pis), np.array(lams))
+
+
+def _take_columns(Q: np.ndarray, take: list[int]) -> np.ndarray:
+    """Columns ``take`` of Q, -1 giving a zero column; Q itself when ``take`` keeps every column in order."""
+    if take == list(range(Q.shape[1])):
+        return Q
+    return np.hstack([Q, np.zeros((Q.shape[0], 1))])[:, take]
 
 
 def _root_and_pinv(S: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
