@@ -165,6 +165,9 @@ BLAS_THREADS = 1
 #: Small enough to stay in cache (L2 is 1 MB per core here): a ring of 64 states of 1 MB made each
 #: step write to memory and cost 35-40% more than alternating two buffers (n1 = 5, 6; 16 networks).
 _RING_BYTES = 2**20
+#: Memory for checkpoint states awaiting observation: :func:`run` copies them out of the ring and
+#: observes them in stacks of this size (:func:`observe` costs tens of numpy calls per call).
+_OBSERVE_BYTES = 8 * 2**20
 #: Most states in the ring (for tiny states: one network at n1 <= 3 fills it with 256 kB or less).
 _RING_MAX = 1024
 #: Blocks of the map: key -> (output block, input block).
@@ -1241,9 +1244,10 @@ def run(
     Steps write into a ring of recent states (``_RING_BYTES``, the step's
     ``kind.update_into`` when the rule has one, so no arrays are allocated per
     step); each time the ring fills, at the last step and before each call to
-    ``progress``, the mode strengths of all its states are read at once, the
-    checks run over them, and the checkpoints among them are observed in one
-    call of :func:`observe`. With one network the steps run on 2-D arrays.
+    ``progress``, the mode strengths of all its states are read at once and
+    the checks run over them; checkpoint states are copied out and observed
+    many at a time (``_OBSERVE_BYTES``, one call of :func:`observe`). With one
+    network the steps run on 2-D arrays.
     """
     steps = _check_int("steps", steps, 0)
     every = _check_int("every", every, 1)
@@ -1254,9 +1258,6 @@ def run(
     escape = (system.init == "spectral" and system.rule is GRADIENT_DESCENT
               and all(_has_closed_form(d) for d in system.datasets))
     B = system.batch
-    single = B == 1  # fast path: 2-D arrays for one network
-    stats = [ModuleStats(*(s[0] for s in ms.stats)) if single else ms.stats for ms in system.modules]
-    lr = float(system.lr[0]) if single else system.lr[:, None, None]
     kinds = [ms.kind for ms in system.modules]
     ms_list = [ms.m for ms in system.modules]
     means = _mode_means(system)
@@ -1266,14 +1267,24 @@ def run(
     for ring, ws in zip(rings, state.weights):
         for r, w in zip(ring, ws):
             r[0] = w
-    # slots[s][i]: the layers of module i in slot s (2-D views for one network)
-    slots = [[tuple(r[s, 0] if single else r[s] for r in ring) for ring in rings] for s in range(R)]
-    works: list[dict] = [{} for _ in kinds]
+    # the whole batch is stepped at once; one network on 2-D arrays (stepping large networks one at a
+    # time with their modes read right after each step measured 5-20% slower, n1 = 6, 7, load 8-9)
+    split = B == 1
+    groups = [0] if split else [slice(None)]
+    # slots[s][i][g]: the layers of module i, group g in slot s
+    slots = [[[tuple(r[s, g] for r in ring) for g in groups] for ring in rings] for s in range(R)]
     # per module: strengths of its modes after every step, (n + 1, B, n_modes)
     record = [np.empty((steps + 1, B, avg.shape[1])) for avg in means]
+    updates = []  # per group, per module: (module, group, update_into, update, stats, lr, work)
+    for j, g in enumerate(groups):
+        for i, (ms, kind) in enumerate(zip(system.modules, kinds)):
+            st = ms.stats if not split else ModuleStats(*(x[0] if x.shape[0] == 1 else x[g] for x in ms.stats))
+            lr = float(system.lr[g]) if split else system.lr[:, None, None]
+            updates.append((i, j, kind.update_into, kind.update, st, lr, {}))
     presence = [np.isfinite(_mode_values(ms, ms.pi)) for ms in system.modules]  # (B, n_modes) each
     ts, obs = [], []
     next_ckpt = 0  # index into ckpts of the next checkpoint to observe
+    pending: list[tuple[list[int], tuple]] = []  # (steps, their states stacked) awaiting observation
 
     def process(c0: int, c1: int) -> None:
         """Modes, checks and checkpoint observables of steps c0..c1 (one contiguous range of slots)."""
@@ -1290,9 +1301,12 @@ def run(
                     if hit is not None and (bad_escape is None or hit < bad_escape):
                         bad_escape = hit
             for r in states:
-                hit = _first_nonfinite(r.reshape(cnt, -1))
-                if hit is not None and (bad_value is None or hit < bad_value):
-                    bad_value = hit
+                # non-finite values persist from step to step (inf and NaN stay non-finite under the
+                # products and sums of a step), so the last state shows whether any state has them
+                if not np.isfinite(np.add.reduce(r[-1], axis=None)):  # an inf or NaN entry makes the sum so
+                    hit = _first_nonfinite(r.reshape(cnt, -1))
+                    if hit is not None and (bad_value is None or hit < bad_value):
+                        bad_value = hit
         if bad_value is not None and (bad_escape is None or bad_value <= bad_escape):
             raise _divergence(system, t0 + c0 + bad_value, t0, "non-finite weights")
         if bad_escape is not None:
@@ -1301,34 +1315,45 @@ def run(
         while next_ckpt < len(ckpts) and ckpts[next_ckpt] <= c1:
             next_ckpt += 1
         taken = ckpts[first:next_ckpt]
-        if taken:
-            modes = {}
-            for ms, rec, present in zip(system.modules, record, presence):
-                vals = np.where(present, rec[taken], np.nan)
-                modes.update((name, vals[..., j]) for j, name in enumerate(ms.slots))
+        if taken:  # copies of the checkpoint states, observed many at a time (flush)
             take = [c % R for c in taken]
-            values = observe(system, State(t0, tuple(tuple(r[take] for r in ring) for ring in rings)), modes)
-            obs.extend({k: v[j] for k, v in values.items()} for j in range(len(taken)))
-            ts.extend(t0 + c for c in taken)
+            pending.append((taken, tuple(tuple(r[take] for r in ring) for ring in rings)))
+            if sum(len(t) for t, _ in pending) * per_state >= _OBSERVE_BYTES:
+                flush()
         if c1 in reports:
             progress(c1, steps)
 
+    def flush() -> None:
+        """Observe the pending checkpoint states in one call of :func:`observe`."""
+        if not pending:
+            return
+        taken = [c for t, _ in pending for c in t]
+        stacked = tuple(tuple(np.concatenate(layer) for layer in zip(*mods)) for mods in zip(*(w for _, w in pending)))
+        modes = {}
+        for ms, rec, present in zip(system.modules, record, presence):
+            vals = np.where(present, rec[taken], np.nan)
+            modes.update((name, vals[..., j]) for j, name in enumerate(ms.slots))
+        values = observe(system, State(t0, stacked), modes)
+        obs.extend({k: v[j] for k, v in values.items()} for j in range(len(taken)))
+        ts.extend(t0 + c for c in taken)
+        pending.clear()
+
     # chunks of steps processed together: each ends when the ring is full, at a progress report or at the end
     ends = sorted({n for n in range(R - 1, steps + 1, R)} | reports | {steps})
-    updates = [(k.update_into, k.update, s, w) for k, s, w in zip(kinds, stats, works)]
     start = 0
     with np.errstate(over="ignore", invalid="ignore"):
         for end in ends:
             for n in range(max(start, 1), end + 1):
                 src, dst = slots[(n - 1) % R], slots[n % R]
-                for i, (into, update, st, work) in enumerate(updates):
+                for i, j, into, update, st, lr, work in updates:
                     if into is not None:
-                        into(st, src[i], lr, dst[i], work)
+                        into(st, src[i][j], lr, dst[i][j], work)
                     else:
-                        for target, value in zip(dst[i], update(st, src[i], lr)):
+                        for target, value in zip(dst[i][j], update(st, src[i][j], lr)):
                             target[...] = value
             process(start, end)
             start = end + 1
+        flush()
     final = State(t0 + steps, tuple(tuple(r[steps % R].copy() for r in ring) for ring in rings))
     step_modes: dict[str, np.ndarray] = {}
     for ms, rec in zip(system.modules, record):
