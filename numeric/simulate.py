@@ -1269,8 +1269,8 @@ def run(
             r[0] = w
     # the whole batch is stepped at once; one network on 2-D arrays (stepping large networks one at a
     # time with their modes read right after each step measured 5-20% slower, n1 = 6, 7, load 8-9)
-    split = B == 1
-    groups = [0] if split else [slice(None)]
+    one_net = B == 1
+    groups = [0] if one_net else [slice(None)]
     # slots[s][i][g]: the layers of module i, group g in slot s
     slots = [[[tuple(r[s, g] for r in ring) for g in groups] for ring in rings] for s in range(R)]
     # per module: strengths of its modes after every step, (n + 1, B, n_modes)
@@ -1278,8 +1278,8 @@ def run(
     updates = []  # per group, per module: (module, group, update_into, update, stats, lr, work)
     for j, g in enumerate(groups):
         for i, (ms, kind) in enumerate(zip(system.modules, kinds)):
-            st = ms.stats if not split else ModuleStats(*(x[0] if x.shape[0] == 1 else x[g] for x in ms.stats))
-            lr = float(system.lr[g]) if split else system.lr[:, None, None]
+            st = ms.stats if not one_net else ModuleStats(*(x[0] if x.shape[0] == 1 else x[g] for x in ms.stats))
+            lr = float(system.lr[g]) if one_net else system.lr[:, None, None]
             updates.append((i, j, kind.update_into, kind.update, st, lr, {}))
     presence = [np.isfinite(_mode_values(ms, ms.pi)) for ms in system.modules]  # (B, n_modes) each
     ts, obs = [], []
