@@ -136,29 +136,45 @@ def _direct_errors(d: Dataset, arch: str) -> tuple[list[Any], list[Any]]:
     training inputs and outputs by :func:`numeric.maps.least_squares_solver`
     (the small ``F F^T + c I`` system, or the exact pseudo-inverse of the code
     Gram matrix when c = 0), at the working precision plus guard digits; the
-    T10 formulas are not used.
+    T10 formulas are not used. A block's error is the sum over the modules
+    that produce its rows.
     """
-    sl = d.block_slices()
-    held, train = list(d.heldout_items), list(d.train_items)
-    Xf = item_matrices(d)[0]
-    modules = []
+    omega = [[] for _ in d.heldout_items]
+    gamma = [[] for _ in d.heldout_items]
     for module in get_architecture(arch).modules:
         rows, cols = module_slices(d, module)
-        coded = [j for j in cols.tolist() if j < d.n1]  # compositional inputs first, then identity ones
-        order = coded + [j for j in cols.tolist() if j >= d.n1]
-        modules.append((rows, order, len(coded), guard_digits(Xf[np.ix_(order, train)], len(coded))))
-    with mpmath.workdps(mpmath.mp.dps + max(m[3] for m in modules)):
+        part_omega, part_gamma = _module_errors(d, tuple(rows.tolist()), tuple(cols.tolist()), mpmath.mp.dps)
+        for k in range(len(omega)):
+            omega[k].append(part_omega[k])
+            gamma[k].append(part_gamma[k])
+    return [mpmath.fsum(x) for x in omega], [mpmath.fsum(x) for x in gamma]
+
+
+@lru_cache(maxsize=256)
+def _module_errors(d: Dataset, rows: tuple[int, ...], cols: tuple[int, ...], dps: int) -> tuple[tuple, tuple]:
+    """One module's squared held-out errors over its compositional and its identity output rows, per held-out item.
+
+    Cached per module: architectures share modules (dense and shallow, and the
+    Gamma modules of split and segregated).
+    """
+    held, train = list(d.heldout_items), list(d.train_items)
+    coded = [j for j in cols if j < d.n1]  # compositional inputs first, then identity ones
+    order = coded + [j for j in cols if j >= d.n1]
+    guard = guard_digits(item_matrices(d)[0][np.ix_(order, train)], len(coded))
+    n2 = d.block_slices()["omega_y"].stop
+    is_omega = [i < n2 for i in rows]
+    omega, gamma = [], []
+    with mpmath.workdps(dps + guard):
         X, Y = item_matrices(d, "mpmath")
-        pred = np.empty((d.n_out, len(held)), dtype=object)
-        for rows, order, n_code, _ in modules:
-            solve = least_squares_solver(X[np.ix_(order, train)], Y[np.ix_(rows, train)], n_code)
-            for k, u in enumerate(held):
-                x = {i: X[j, u] for i, j in enumerate(order) if X[j, u] != 0}
-                pred[rows, k] = solve(x)
-        err = (pred - Y[:, held]) ** 2
-        omega = [mpmath.fsum(err[sl["omega_y"], k].tolist()) for k in range(len(held))]
-        gamma = [mpmath.fsum(err[sl["gamma_y"], k].tolist()) for k in range(len(held))]
-    return [+x for x in omega], [+x for x in gamma]
+        solve = least_squares_solver(X[np.ix_(order, train)], Y[np.ix_(list(rows), train)], len(coded))
+        for x, y in zip(X[np.ix_(order, held)].T.tolist(), Y[np.ix_(list(rows), held)].T.tolist()):
+            err = [p - t for p, t in zip(solve({i: v for i, v in enumerate(x) if v}), y)]
+            e_omega = [e for e, o in zip(err, is_omega) if o]
+            e_gamma = [e for e, o in zip(err, is_omega) if not o]
+            omega.append(mpmath.fdot(e_omega, e_omega))
+            gamma.append(mpmath.fdot(e_gamma, e_gamma))
+    with mpmath.workdps(dps):
+        return tuple(+x for x in omega), tuple(+x for x in gamma)
 
 
 def heldout_checks(d: Dataset, formula: Callable[[Dataset, str], HeldoutResult] = None) -> list[Check]:

@@ -24,7 +24,7 @@ from theory.dataset import Dataset
 from theory.observables import BLOCKS
 
 __all__ = [
-    "fro", "spectral_map", "block_norms", "least_squares_map", "least_squares_solver", "guard_digits", "zeros",
+    "fro", "fro_diff", "spectral_map", "block_norms", "least_squares_map", "least_squares_solver", "guard_digits", "zeros",
     "selection_matrix", "unique_rows",
 ]
 
@@ -32,12 +32,27 @@ __all__ = [
 def fro(a: np.ndarray) -> mpmath.mpf:
     """Frobenius norm of an object array of mpf, summed exactly-rounded (``mpmath.fsum``).
 
-    Equal entries are squared once and counted: maps built from integer cores
-    or with repeated identity copies hold few distinct values.
+    Each distinct entry object is squared once and counted: maps built from
+    integer cores or with repeated identity copies hold few distinct objects
+    (counted by identity, so no number is hashed).
     """
     if a.size == 0:
         return mpmath.mpf(0)
-    return mpmath.sqrt(mpmath.fsum(n * x * x for x, n in Counter(a.ravel().tolist()).items()))
+    entries = a.ravel().tolist()
+    objects = {id(x): x for x in entries}
+    return mpmath.sqrt(mpmath.fsum(n * objects[k] ** 2 for k, n in Counter(map(id, entries)).items()))
+
+
+def fro_diff(a: np.ndarray, b: np.ndarray) -> mpmath.mpf:
+    """``fro(a - b)`` without forming ``a - b``: each distinct pair of entry objects is subtracted once."""
+    if a.shape != b.shape:
+        raise ValueError(f"fro_diff needs arrays of one shape; got {a.shape} and {b.shape}")
+    if a.size == 0:
+        return mpmath.mpf(0)
+    left, right = a.ravel().tolist(), b.ravel().tolist()
+    objects = {id(x): x for x in left} | {id(x): x for x in right}
+    pairs = Counter(zip(map(id, left), map(id, right)))
+    return mpmath.sqrt(mpmath.fsum(n * (objects[i] - objects[j]) ** 2 for (i, j), n in pairs.items()))
 
 
 def zeros(shape: tuple[int, ...], backend: str) -> np.ndarray:
@@ -145,7 +160,7 @@ def block_norms(W: np.ndarray, d: Dataset) -> dict[str, Any]:
 
 def _sparse_rows(A: np.ndarray) -> list[dict[int, Any]]:
     """Each row of A as ``{column: value}`` over its non-zeros."""
-    return [{j: v for j, v in enumerate(row.tolist()) if v != 0} for row in A]
+    return [{j: v for j, v in enumerate(row.tolist()) if v} for row in A]
 
 
 def _sdot(a: dict[int, Any], b: dict[int, Any]) -> Any:
@@ -289,5 +304,7 @@ def _module_least_squares(d: Dataset, rows: tuple[int, ...], cols: tuple[int, ..
         X, Y = data_matrices(d, backend)
         W = _least_squares_block(X[order, :], Y[list(rows), :], len(coded))
         W = W[:, [order.index(j) for j in cols]]
-    with mpmath.workdps(dps):
-        return np.array([mpmath.mpf(x) for x in W.ravel().tolist()], dtype=object).reshape(W.shape)
+    with mpmath.workdps(dps):  # round each distinct entry object once, keeping the sharing
+        entries = W.ravel().tolist()
+        rounded = {id(x): mpmath.mpf(x) for x in entries}
+        return np.array([rounded[id(x)] for x in entries], dtype=object).reshape(W.shape)

@@ -53,8 +53,9 @@ def _cast(a: np.ndarray, backend: str) -> np.ndarray:
         return a.astype(np.float64)
     out = np.empty(a.shape, dtype=object)
     flat = a.ravel()
-    cache: dict[Any, Any] = {}
-    out.ravel()[:] = [cache.setdefault(v, mp_number(v)) for v in flat.tolist()]
+    values = flat.tolist()
+    cache = {v: mp_number(v) for v in set(values)}
+    out.ravel()[:] = [cache[v] for v in values]
     return out
 
 
@@ -113,11 +114,11 @@ def item_matrices(d: Dataset, backend: str = "numpy") -> tuple[np.ndarray, np.nd
     """``(X, Y)`` of all P items in item order, training or held out (docs/theory.md section 1)."""
     check_backend(backend)
     B = _cast(codes(d.n1), backend)
-    eye = _cast(np.eye(d.P, dtype=np.int64), backend)
-    r = _scalar(d.r, backend)
+    r_eye = _cast(np.zeros((d.P, d.P), dtype=np.int64), backend)
+    np.fill_diagonal(r_eye, _scalar(d.r, backend))  # r I without P^2 products by zero
     S = _readout_times(d, B, backend)
-    X = np.vstack([B] + [r * eye] * d.k1)
-    Y = np.vstack([S] + [r * eye] * d.k2) if d.n2 + d.k2 > 0 else np.zeros((0, d.P), dtype=B.dtype)
+    X = np.vstack([B] + [r_eye] * d.k1)
+    Y = np.vstack([S] + [r_eye] * d.k2) if d.n2 + d.k2 > 0 else np.zeros((0, d.P), dtype=B.dtype)
     return X, Y
 
 

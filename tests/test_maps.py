@@ -133,3 +133,17 @@ def test_mode_vectors_are_their_scale_times_their_integer_core(d):
             assert cu.dtype == np.int64 and cv.dtype == np.int64
             assert all(a == b for a, b in zip((su[:, None] * cu).ravel(), mv.U.ravel()))
             assert all(a == b for a, b in zip((sv[:, None] * cv).ravel(), mv.V.ravel()))
+
+
+def test_frobenius_norms_counting_shared_entries_equal_the_plain_sums():
+    with mpmath.workdps(DPS):
+        x, y = mpmath.mpf(1) / 3, mpmath.sqrt(2)
+        a = np.array([[x, x, y], [y, x, mpmath.mpf(1) / 3]], dtype=object)  # shared objects and an equal copy
+        b = np.array([[y, x, y], [x, x, y]], dtype=object)
+        plain = mpmath.sqrt(mpmath.fsum(v * v for v in a.ravel()))
+        assert abs(maps.fro(a) - plain) < AGREE
+        diff = mpmath.sqrt(mpmath.fsum((u - v) ** 2 for u, v in zip(a.ravel(), b.ravel())))
+        assert abs(maps.fro_diff(a, b) - diff) < AGREE
+        assert maps.fro_diff(a, a) == 0
+        with pytest.raises(ValueError, match="one shape"):
+            maps.fro_diff(a, b[:, :2])

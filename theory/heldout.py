@@ -195,18 +195,28 @@ def exact_heldout_errors(d: Dataset, arch: str) -> HeldoutErrors:
     proj = BT * pinv
     omega, gamma = [], []
     held = list(d.heldout_items)
-    # One LU of K + cI for every held-out code at once (the columns of Z are (K + cI)^-1 b_u).
-    Z = (BT * BT.T + c * sp.eye(d.n1)).LUsolve(B.extract(list(range(d.n1)), held)) if c != 0 and held else None
-    for k, u in enumerate(held):
-        b = B[:, u]
-        if c != 0:
-            z = Z[:, k]
-            w_reg = BT.T * z  # (G + cI)^-1 B_T^T b_u by push-through
-        w = w_reg if c != 0 and sees_identity["gamma_y"] else pinv * b
-        seg = S * (b - proj * b)
-        e_omega = c**2 * (S * z).dot(S * z) if c != 0 and sees_identity["omega_y"] else seg.dot(seg)
+    Bh = B.extract(list(range(d.n1)), held)  # the held-out codes b_u as columns
+    # All held-out items at once, in n1-sized products: one exact inverse of K + cI (K = B_T B_T^T), and the
+    # squared norms of the j-vectors w through n1 x n1 Gram matrices: ||B_T^T z||^2 = z^T K z and
+    # ||B_T^+ b||^2 = b^T (B_T^+)^T B_T^+ b.
+    K = BT * BT.T
+    Z = (K + c * sp.eye(d.n1)).inv() * Bh if c != 0 and held else None  # columns (K + cI)^-1 b_u
+    SZ = S * Z if Z is not None else None
+    SEG = S * (Bh - proj * Bh)
+
+    def quadratic(M: sp.Matrix, A: sp.Matrix, k: int) -> sp.Expr:  # m^T A m, m = M[:, k]
+        m = M[:, k]
+        return sp.Add(*(x * y for x, y in zip(m, A * m)))
+
+    def squares(M: sp.Matrix, k: int) -> sp.Expr:  # ||M[:, k]||^2
+        return sp.Add(*(x * x for x in M[:, k]))
+
+    pinv_gram = pinv.T * pinv
+    for k in range(len(held)):
+        w = quadratic(Z, K, k) if c != 0 and sees_identity["gamma_y"] else quadratic(Bh, pinv_gram, k)
+        e_omega = c**2 * squares(SZ, k) if c != 0 and sees_identity["omega_y"] else squares(SEG, k)
         omega.append(sp.simplify(e_omega))
-        gamma.append(sp.simplify(d.k2 * d.r**2 * (1 + w.dot(w))))
+        gamma.append(sp.simplify(d.k2 * d.r**2 * (1 + w)))
     return HeldoutErrors(d.heldout_items, tuple(omega), tuple(gamma))
 
 
@@ -217,8 +227,8 @@ def exact_full_training_error(d: Dataset) -> sp.Expr:
     c = d.k1 * d.r**2
     if c == 0:
         return sp.Integer(0)
-    A = B * B.T + c * sp.eye(d.n1)
-    total = sum((S * A.LUsolve(B[:, u])).dot(S * A.LUsolve(B[:, u])) for u in range(d.P))
+    Z = S * (B * B.T + c * sp.eye(d.n1)).inv() * B  # column u is S (K + cI)^-1 b_u
+    total = sum(z**2 for z in Z)
     return sp.simplify(c**2 * total / d.P)
 
 

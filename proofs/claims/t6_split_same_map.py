@@ -7,7 +7,7 @@ import sympy as sp
 
 from numeric.certify import Check, spectrum_checks
 from numeric.certify_dynamics import rel
-from numeric.maps import block_norms, fro, least_squares_map
+from numeric.maps import block_norms, fro, fro_diff, least_squares_map
 from numeric.matrices import evaluate, mode_vectors
 from numeric.simcheck import SimCheck, converged, map_tolerance, size
 from numeric.tolerances import rounding
@@ -74,7 +74,7 @@ def certify(d: Dataset, stated: Stated) -> list[Check]:
     """
     dense = least_squares_map(d, "dense", "mpmath")
     split = least_squares_map(d, "split", "mpmath")
-    checks = [Check(d, "split W* = dense W*", float(fro(split - dense) / max(fro(dense), 1)))]
+    checks = [Check(d, "split W* = dense W*", float(fro_diff(split, dense) / max(fro(dense), 1)))]
     modules = ARCHITECTURES["split"].modules
     for module in modules:
         checks += spectrum_checks(d, module)

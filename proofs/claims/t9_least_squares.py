@@ -9,7 +9,7 @@ import sympy as sp
 from numeric.certify import Check
 from numeric.certify_dynamics import mode_parameters
 from numeric.backends import compile_expr
-from numeric.maps import fro, least_squares_map, spectral_map
+from numeric.maps import fro, fro_diff, least_squares_map, spectral_map
 from numeric.matrices import evaluate
 from numeric.simcheck import SimCheck, converged, map_tolerance
 from proofs.claims.common import DEGENERATE_SAMPLES, GENERIC
@@ -58,7 +58,7 @@ def certify(d: Dataset, stated: Stated) -> list[Check]:
     for arch in ARCHITECTURES:
         W = spectral_map(d, arch, _converged_strengths(d, arch, stated, "mpmath"), "mpmath")
         L = least_squares_map(d, arch, "mpmath")
-        gap = fro(W - L) / max(fro(L), 1) - abs(evaluate(stated["converged - least squares"], d, "mpmath"))
+        gap = fro_diff(W, L) / max(fro(L), 1) - abs(evaluate(stated["converged - least squares"], d, "mpmath"))
         checks.append(Check(d, f"converged {arch} map = least squares", float(abs(gap))))
     return checks
 

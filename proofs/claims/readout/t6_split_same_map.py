@@ -6,7 +6,7 @@ import mpmath
 import sympy as sp
 
 from numeric.certify import Check, spectrum_checks
-from numeric.maps import fro, least_squares_map
+from numeric.maps import fro, fro_diff, least_squares_map
 from proofs.claims import t6_split_same_map as selection
 from proofs.claims.readout.common import GENERIC, SAMPLES, S
 from proofs.claims.readout.t1_spectrum import STATED as T1
@@ -46,7 +46,7 @@ def certify(d, stated: Stated) -> list[Check]:
     """Least-squares maps of split and dense agree; the split modules' singular pairs."""
     dense = least_squares_map(d, "dense", "mpmath")
     split = least_squares_map(d, "split", "mpmath")
-    checks = [Check(d, "split W* = dense W*", float(fro(split - dense) / max(fro(dense), mpmath.mpf(1))))]
+    checks = [Check(d, "split W* = dense W*", float(fro_diff(split, dense) / max(fro(dense), mpmath.mpf(1))))]
     for module in ARCHITECTURES["split"].modules:
         checks += spectrum_checks(d, module)
     return checks

@@ -5,7 +5,7 @@ from __future__ import annotations
 import mpmath
 
 from numeric.certify import Check
-from numeric.maps import fro, least_squares_map, spectral_map
+from numeric.maps import fro, fro_diff, least_squares_map, spectral_map
 from proofs.claims.readout.common import GENERIC, SAMPLES, converged_strengths
 from proofs.theorem import Proof, Stated, Theorem, compare
 from theory.architectures import ARCHITECTURES
@@ -36,7 +36,7 @@ def certify(d, stated: Stated) -> list[Check]:
     for arch in ARCHITECTURES:
         W = spectral_map(d, arch, converged_strengths(d, arch), "mpmath")
         L = least_squares_map(d, arch, "mpmath")
-        checks.append(Check(d, f"converged {arch} map = least squares", float(fro(W - L) / max(fro(L), mpmath.mpf(1)))))
+        checks.append(Check(d, f"converged {arch} map = least squares", float(fro_diff(W, L) / max(fro(L), mpmath.mpf(1)))))
     return checks
 
 
