@@ -67,15 +67,35 @@ def _pair(x: Fraction) -> tuple[int, int]:
 
 
 @lru_cache(maxsize=None)
-def _brute_force(n1: int, n2: int) -> tuple[int, ...]:
-    """Subsets whose span holds the first n2 axes, for every j, by enumerating all of them (float ranks of +-1 data)."""
+def _subsets(n1: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    """For every j = 1..P: the Gram matrices ``B_T^T B_T`` (subsets, n1, n1) of all j-subsets of codes, and their ranks.
+
+    ``rank(B_T) = rank(B_T^T B_T)``; float ranks are exact here: the Gram matrices
+    are integer, so their non-zero eigenvalues are at least 1/(trace)^(n1-1) (their
+    product is a sum of squared integer minors), far above rounding for n1 <= 4.
+    """
     C = np.array(list(itertools.product((-1, 1), repeat=n1)), dtype=float)
-    axes = np.eye(n1)[:n2]
-    out = [int(n2 == 0)]
+    out = []
     for j in range(1, 2**n1 + 1):
         B = C[np.array(list(itertools.combinations(range(2**n1), j)))]
-        rank = np.linalg.matrix_rank(B)
-        with_axes = np.linalg.matrix_rank(np.concatenate([B, np.broadcast_to(axes, (len(B), n2, n1))], axis=1))
+        G = np.einsum("sji,sjk->sik", B, B)
+        out.append((G, np.linalg.matrix_rank(G, hermitian=True)))
+    return tuple(out)
+
+
+@lru_cache(maxsize=None)
+def _brute_force(n1: int, n2: int) -> tuple[int, ...]:
+    """Subsets whose span holds the first n2 axes, for every j, by enumerating all of them.
+
+    The axes lie in span(B_T) iff adding them keeps the rank: ``rank(G + A^T A) = rank(G)`` with A the n2 axes.
+    """
+    axes = np.diag([1.0] * n2 + [0.0] * (n1 - n2))  # A^T A
+    out = [int(n2 == 0)]
+    for G, rank in _subsets(n1):
+        if n2 == 0:
+            out.append(len(G))
+            continue
+        with_axes = np.full(len(G), n1) if n2 == n1 else np.linalg.matrix_rank(G + axes, hermitian=True)
         out.append(int(np.sum(rank == with_axes)))
     return tuple(out)
 
