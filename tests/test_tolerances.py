@@ -187,3 +187,15 @@ def test_steps_to_converge_inverts_the_stated_decay_bound(pi, lam, a0, deep):
     rate = 2 * pi * lr if deep else lam * lr
     assert steps_to_converge(pi, lam, a0, lr, deep) == math.ceil((start + math.log(1 / CONVERGED)) / rate)
     assert steps_to_converge(pi, lam, a0, lr, deep, delta=1e-3) == math.ceil((start + math.log(1e3)) / rate)
+
+
+def test_t5_rho_check_allows_the_rounding_of_2000_steps_relative_to_one_plus_rho():
+    """T5's simulation compares rho along 2000 steps with r sqrt(k1/P): its tolerance is the rounding bound of
+    2000 steps (4 (n_in + n_out) eps (2000 + 1)) relative to max(1, rho) <= 1 + rho, written out here."""
+    from proofs.catalogue import get_theorem
+
+    d = Dataset(2, 1, 1, 1, 1)
+    rho = 1 * math.sqrt(1 / 4)
+    (check,) = [c for c in get_theorem("T5").run_simulation(d) if c.what.startswith("rho of dense GD")]
+    assert check.ok
+    assert check.tolerance == pytest.approx(4 * (d.n_in + d.n_out) * FLOAT64_EPS * 2001 * (1 + rho), rel=1e-12, abs=0)
