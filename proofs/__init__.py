@@ -10,8 +10,7 @@ submodule's would mean the function or the module depending on import order); th
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from theory.lazy import lazy_exports
 
 #: Public name -> the module defining it, imported on first use (PEP 562), so that importing
 #: one module of the package does not import all of them.
@@ -33,14 +32,4 @@ _EXPORTS = {
 
 __all__ = list(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_EXPORTS[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
