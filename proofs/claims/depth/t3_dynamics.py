@@ -13,7 +13,7 @@ from numeric.certify_dynamics import mode_parameters, rel
 from numeric.depth import elapsed_checks, euler_bound, half_time, mp_strength, strengths
 from numeric.simcheck import A0, MAX_STEPS, SimCheck, learning_rate, present_modes, run, size
 from numeric.tolerances import rounding
-from proofs.claims.common import GENERIC
+from proofs.claims.common import GENERIC, stated_at_depth
 from proofs.claims.t3_dynamics import _a, _a0, _compiled, _lam, _pi, _tau
 from proofs.theorem import Comparison, Proof, Stated, Theorem, compare
 from theory import symbols as s
@@ -37,16 +37,11 @@ STATED_DEPTH: dict[str, sp.Expr] = {
 DEPTH_ARCH = "dense"
 
 
-def at_depth_stated(stated: Stated, depth: int) -> dict[str, sp.Expr]:
-    """The stated formulas with ``L`` replaced by ``depth``."""
-    return {k: sp.sympify(v).xreplace({_L: depth}) for k, v in stated.items()}
-
-
 def prove_at_depth(stated: Stated, depth: int) -> Proof:
     """The mode ODE for symbolic L and at L = depth, its fixed point, and the implicit solution."""
     general, d = depth_ode()
     dyn = depth_dynamics(depth)
-    at = at_depth_stated(stated, depth)
+    at = stated_at_depth(stated, depth)
     below = {_a: _pi / _lam * v_m ** depth}  # a < a*: v in (0, 1)
     solves = (sp.diff(dyn.growth, _a) * at["depth rhs"] / _tau - 1).xreplace(below)
     integral = (sp.diff(dyn.growth, _a) / (_tau * at["depth integrand"]) - 1).xreplace(below)
@@ -69,7 +64,7 @@ def certify_at_depth(d: Dataset, stated: Stated, depth: int) -> list[Check]:
     At ``dps`` digits, on every present mode of the depth-L dense network, from below and above a*;
     the stated fixed point equals pi/lambda and the inverted a(t) tends to it.
     """
-    at = at_depth_stated(stated, depth)
+    at = stated_at_depth(stated, depth)
     integrand = _compiled(at, "depth integrand", (s.a_m, s.pi_m, s.lam_m))
     rhs = _compiled(at, "depth rhs", (s.a_m, s.pi_m, s.lam_m))
     fixed = _compiled(at, "fixed point", (s.pi_m, s.lam_m))

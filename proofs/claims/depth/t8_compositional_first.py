@@ -15,7 +15,7 @@ from numeric.certify_dynamics import mode_parameters, rel
 from numeric.depth import euler_constant, mp_strength, ordering_threshold
 from numeric.depth import half_time as depth_half_time
 from numeric.simcheck import A0, MAX_STEPS, SimCheck, learning_rate, present_modes, run
-from proofs.claims.common import GENERIC
+from proofs.claims.common import GENERIC, stated_at_depth
 from proofs.claims.t8_compositional_first import GIVEN, _HALF_ARGS
 from proofs.theorem import Comparison, Proof, Stated, Theorem, compare, positive
 from theory import symbols as s
@@ -37,14 +37,10 @@ STATED_DEPTH: dict[str, sp.Expr] = {
 }
 
 
-def _at(stated: Stated, depth: int) -> dict[str, sp.Expr]:
-    return {k: sp.sympify(v).xreplace({L_depth: depth}) for k, v in stated.items()}
-
-
 def prove_at_depth(stated: Stated, depth: int) -> Proof:
     """t_half grows like the stated power of 1/a0; its coefficient tau/((L-2) pi) orders the modes by pi."""
     dyn = depth_dynamics(depth)
-    at = _at(stated, depth)
+    at = stated_at_depth(stated, depth)
     growth, limit = dyn.small_init
     general, general_d = small_init_growth()
     pi1, pi2, pi3 = (derive_module_spectrum().mode(c).singular_value for c in ("pi1", "pi2", "pi3"))
@@ -72,7 +68,7 @@ def prove_at_depth(stated: Stated, depth: int) -> Proof:
 def certify_at_depth(d: Dataset, stated: Stated, depth: int) -> list[Check]:
     """a(t_half) = a*/2 on the inverted solution; t_half / growth(a0) -> its limit; small-a0 ordering by pi."""
     dyn = depth_dynamics(depth)
-    at = _at(stated, depth)
+    at = stated_at_depth(stated, depth)
     half = compile_expr(dyn.half_time, _HALF_ARGS, "mpmath")
     growth = compile_expr(at["growth"], (s.a0,), "mpmath")
     limit = compile_expr(dyn.small_init[1], (s.pi_m, s.lam_m, s.tau), "mpmath")
