@@ -8,7 +8,10 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from numeric.fullrank import estimate_probability, rank_mod_p, wilson_interval
+from hypothesis import given
+from hypothesis import strategies as st
+
+from numeric.fullrank import estimate_probability, rank_mod_p, ranks_mod_q, wilson_interval
 from theory.fullrank import MAX_EXACT_N1, axes_probability, flats, span_counts, span_probability
 
 
@@ -124,6 +127,56 @@ def test_wilson_interval_contains_the_proportion_and_stays_in_unit_interval():
 def test_rank_mod_p_equals_rational_rank_on_dependent_codes():
     assert rank_mod_p([[1, 1, 1], [1, -1, 1], [1, 0, 1]], 3) == 2
     assert rank_mod_p([[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]], 4) == 4
+
+
+@st.composite
+def _code_stacks(draw):
+    """Stacks of matrices of +-1 code rows and unit axis rows (repeats allowed: rank deficiency), n1 <= 15."""
+    n1 = draw(st.integers(1, 15))
+    rows = draw(st.integers(1, n1 + 3))
+    stack = draw(st.integers(1, 6))
+    entries = st.one_of(st.lists(st.sampled_from((-1, 1)), min_size=n1, max_size=n1),
+                        st.integers(0, n1 - 1).map(lambda i: [int(k == i) for k in range(n1)]))
+    return [[draw(entries) for _ in range(rows)] for _ in range(stack)], n1
+
+
+@given(_code_stacks())
+def test_batched_ranks_mod_q_equal_the_exact_rank_of_each_matrix(case):
+    stack, n1 = case
+    assert ranks_mod_q(np.array(stack)).tolist() == [rank_mod_p(m, n1) for m in stack]
+
+
+def test_batched_ranks_of_known_matrices():
+    # Hadamard rows (full rank), a repeated code, a code and its negative, the axes of a code's support
+    stack = [[[1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1], [1, -1, -1, 1]],
+             [[1, 1, 1, 1], [1, 1, 1, 1], [1, -1, 1, -1], [1, 1, -1, -1]],
+             [[1, -1, 1, -1], [-1, 1, -1, 1], [0, 0, 0, 0], [0, 0, 0, 0]],
+             [[1, 0, 0, 0], [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 1]]]
+    assert ranks_mod_q(np.array(stack)).tolist() == [4, 3, 1, 3]
+
+
+def test_batched_ranks_are_wrong_when_a_minor_is_a_multiple_of_the_prime():
+    # Negative control of the Hadamard premise: det [[q, 0], [0, 1]] = q = 2**31 - 1 vanishes mod q, so the
+    # batched rank drops to 1 while the rank over the rationals (and mod 2**61 - 1) is 2. +-1 codes of
+    # n1 <= 15 cannot reach q (|minor| <= 15**7.5 ~ 6.6e8), which is why the batch stops at 15.
+    q = 2**31 - 1
+    assert ranks_mod_q(np.array([[[q, 0], [0, 1]]])).tolist() == [1]
+    assert rank_mod_p([[q, 0], [0, 1]], 2) == 2
+    assert 15**7.5 < q < 16**8
+
+
+@pytest.mark.parametrize("n1, n2, j, seed", [(3, 3, 3, 0), (4, 2, 5, 3), (6, 4, 7, 1), (15, 2, 16, 0), (16, 1, 17, 0)])
+def test_estimate_decides_every_draw_as_the_one_at_a_time_rank(n1, n2, j, seed):
+    # The batched estimate counts the same successes as deciding each seeded draw with rank_mod_p.
+    rng = np.random.default_rng(seed)
+    axes = [[int(i == k) for k in range(n1)] for i in range(n2)]
+    hits = 0
+    for _ in range(300):
+        codes = [[1 if (int(i) >> (n1 - 1 - k)) & 1 else -1 for k in range(n1)]
+                 for i in rng.choice(2**n1, size=j, replace=False)]
+        rank = rank_mod_p(codes, n1)
+        hits += rank == n1 or rank_mod_p(codes + axes, n1) == rank
+    assert estimate_probability(n1, j, n2, samples=300, seed=seed).successes == hits
 
 
 @pytest.mark.parametrize("call, match", [
