@@ -50,6 +50,8 @@ import zlib
 from dataclasses import dataclass
 
 import sympy as sp
+from sympy.polys.domains import QQ
+from sympy.polys.matrices import DomainMatrix
 
 from theory.architectures import get_architecture
 from theory import symbols as s
@@ -185,9 +187,64 @@ def exact_heldout_errors(d: Dataset, arch: str) -> HeldoutErrors:
     segregated Gamma module); a module that sees only the codes, or any
     module when c = 0, predicts ``S Pi_T b_u`` for the compositional outputs
     (item 6) and ``r E_T B_T^+ b_u`` for the identity outputs.
+
+    With a rational ``c`` (r rational or a surd times a rational) the
+    matrices are rational and :func:`_rational_heldout_errors` evaluates the
+    same formulas in exact rational arithmetic (sympy's ``DomainMatrix`` over
+    QQ, no ``simplify``); otherwise :func:`_symbolic_heldout_errors`.
     """
     modules = get_architecture(arch).modules
     sees_identity = {b: "gamma_x" in m.inputs for m in modules for b in m.outputs}
+    c, scale = sp.sympify(d.k1 * d.r**2), sp.sympify(d.k2 * d.r**2)
+    if c.is_Rational and scale.is_Rational:
+        return _rational_heldout_errors(d, sees_identity, c, scale)
+    return _symbolic_heldout_errors(d, sees_identity)
+
+
+def _rational_heldout_errors(d: Dataset, sees_identity: dict[str, bool], c: sp.Rational,
+                             scale: sp.Rational) -> HeldoutErrors:
+    """:func:`exact_heldout_errors` for rational ``c = k1 r^2`` and ``k2 r^2``, in exact rationals.
+
+    The same formulas through n1-sized systems: ``Z = (K + cI)^-1 B_held``
+    by an exact LU solve; with ``C`` a column basis of span(B_T) (pivot
+    columns of B_T), ``Pi_T = C (C^T C)^-1 C^T`` and, for
+    ``||B_T^+ b||^2 = b^T (B_T B_T^T)^+ b = b^T K^+ b``,
+    ``K^+ = C (C^T K C)^-1 C^T`` (range(K) = span(C); symmetric, and
+    ``K K^+ = Pi_T``).
+    """
+    _, BT = _training_codes(d)
+    B = DomainMatrix.from_Matrix(exact_codes(d.n1)).convert_to(QQ)
+    BT = DomainMatrix.from_Matrix(BT).convert_to(QQ)
+    held = list(d.heldout_items)
+    Bh = B.extract(list(range(d.n1)), held)
+    K = BT * BT.transpose()
+    cq = QQ.from_sympy(c)
+    pivots = BT.rref()[1]
+    C = BT.extract(list(range(d.n1)), list(pivots))
+    Ct = C.transpose()
+    y = Ct * Bh  # C^T b_u as columns
+    proj_h = C * (Ct * C).lu_solve(y)  # Pi_T b_u
+    pinv_w = (Ct * K * C).lu_solve(y)  # (C^T K C)^-1 C^T b_u
+    Z = (K + DomainMatrix.eye(d.n1, QQ) * cq).lu_solve(Bh) if cq and held else None
+    seg = (Bh - proj_h).to_Matrix()
+    z, Kz = (Z.to_Matrix(), (K * Z).to_Matrix()) if Z is not None else (None, None)
+    yy, pw = y.to_Matrix(), pinv_w.to_Matrix()
+    omega, gamma = [], []
+    for k in range(len(held)):
+        if cq and sees_identity["gamma_y"]:
+            w = sum((z[i, k] * Kz[i, k] for i in range(d.n1)), sp.Integer(0))
+        else:
+            w = sum((yy[i, k] * pw[i, k] for i in range(len(pivots))), sp.Integer(0))
+        if cq and sees_identity["omega_y"]:
+            omega.append(c**2 * sum((z[i, k] ** 2 for i in d.selection), sp.Integer(0)))
+        else:
+            omega.append(sum((seg[i, k] ** 2 for i in d.selection), sp.Integer(0)))
+        gamma.append(scale * (1 + w))
+    return HeldoutErrors(d.heldout_items, tuple(omega), tuple(gamma))
+
+
+def _symbolic_heldout_errors(d: Dataset, sees_identity: dict[str, bool]) -> HeldoutErrors:
+    """:func:`exact_heldout_errors` in sympy matrices with ``simplify`` (c irrational, e.g. r = 1 + sqrt(2))."""
     B, BT = _training_codes(d)
     S = _selection(d)
     c = d.k1 * d.r**2
