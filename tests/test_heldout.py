@@ -83,6 +83,36 @@ def test_exact_and_50_digit_heldout_errors_agree():
                        for a, b in zip(num.omega, ex.omega)), arch
 
 
+@pytest.mark.parametrize("setup", [(3, 2, 1, 1, 1), (3, 3, 2, 1, "1/2"), (4, 2, 1, 2, "sqrt(2)/3"), (4, 4, 2, 2, 0),
+                                   (2, 1, 1, 0, "3/7")])
+def test_rational_heldout_errors_equal_the_sympy_evaluation_of_the_same_formulas(setup):
+    # Rational c = k1 r^2 takes exact rational arithmetic (LU solves, K^+ from a column basis); the sympy matrices
+    # with simplify are the reference, on every training subset the certificate uses and every architecture.
+    from theory.architectures import get_architecture
+    from theory.heldout import _symbolic_heldout_errors
+
+    base = Dataset(*setup)
+    for train in training_subsets(base):
+        d = Dataset(*setup, train=train)
+        for arch in ARCHITECTURES:
+            sees = {b: "gamma_x" in m.inputs for m in get_architecture(arch).modules for b in m.outputs}
+            fast, ref = exact_heldout_errors(d, arch), _symbolic_heldout_errors(d, sees)
+            assert fast.items == ref.items
+            assert all(x.is_Rational for x in fast.omega + fast.gamma)
+            assert [sp.simplify(a - b) for a, b in zip(fast.omega + fast.gamma, ref.omega + ref.gamma)] == \
+                [0] * (2 * len(fast.items)), (setup, train, arch)
+
+
+def test_irrational_c_takes_the_sympy_evaluation_and_agrees_with_50_digit_least_squares():
+    # r = 1 + sqrt(2): c = k1 r^2 = 3 + 2 sqrt(2) is irrational, so the errors are surds, not rationals
+    d = Dataset(3, 2, 1, 1, "1 + sqrt(2)", train=(0, 3, 5))
+    ex = exact_heldout_errors(d, "dense")
+    assert not all(x.is_Rational for x in ex.omega + ex.gamma)
+    with mpmath.workdps(50):
+        checks = heldout_checks(d)
+    assert max(c.residual for c in checks) < 1e-40
+
+
 # ----------------------------------------------------------------------- the paper's held-out experiment
 #: (n1, n2, k1, k2, r) of the paper; train on 3 of the 8 items, test on the other 5.
 PAPER_SETUPS = [(3, 2, 1, 1, 2), (3, 2, 0, 0, 0), (3, 2, 1, 0, 2), (3, 0, 1, 1, 2)]
