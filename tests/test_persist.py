@@ -186,3 +186,24 @@ def test_cli_cache_info_and_clear(cache, capsys):
     assert main(["cache", "clear"]) == 0
     assert "removed 1 cached derivation file(s)" in capsys.readouterr().out
     assert _entries(cache) == []
+
+
+def test_verify_reports_a_tampered_derivation_and_exits_1_then_replaces_it(cache, capsys):
+    # A well-formed stored derivation with another derivation's value: verify derives afresh, names the entry
+    # it replaced on its cache line and exits 1; the next run finds the cache honest and exits 0.
+    from proofs.cli import main
+
+    argv = ["verify", "--theorem", "T2", "--samples", "2", "--no-simulate", "--quiet"]
+    assert main(argv) == 0
+    capsys.readouterr()
+    entries = _entries(cache)
+    decoded = [pickle.loads(e.read_bytes().split(b"\n", 2)[2]) for e in entries]
+    # the channel derivation's entry gets the value of another derivation
+    i = next(i for i, (key, _) in enumerate(decoded) if key.startswith("theory.channels._derive_channels"))
+    j = next(j for j, (key, _) in enumerate(decoded) if not key.startswith("theory.channels._derive_channels"))
+    entries[i].write_bytes(persist._encode(decoded[i][0], decoded[j][1]))
+    code, out = main(argv), capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("derivation cache:"))
+    assert code == 1 and "differ from the fresh ones (replaced): " in line, out
+    assert "theory.channels._derive_channels" in line.split("(replaced): ", 1)[1], line  # names what was replaced
+    assert main(argv) == 0 and "stored derivations equal the fresh ones" in capsys.readouterr().out
