@@ -108,3 +108,33 @@ def test_help_lists_every_command(capsys):
     assert exc.value.code == 0
     for cmd in ("verify", "spectrum"):
         assert cmd in out
+
+
+def _stated_defaults():
+    """(command, option, value argparse uses, default its help states) for every '(default X)' in the help."""
+    import argparse
+    import re
+
+    from proofs.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    for name, parser in sub.choices.items():
+        for action in parser._actions:
+            value = action.const if action.default is None and action.const is not None else action.default
+            for m in re.finditer(r"default:? ([^;),]+)", action.help or ""):
+                yield name, action.dest, value, m.group(1)
+
+
+def test_every_default_the_help_states_is_the_default_the_command_uses():
+    checked = 0
+    for command, dest, value, stated in _stated_defaults():
+        try:
+            number = float(stated)
+        except ValueError:
+            if isinstance(value, str):  # e.g. report --format: "html,md" (the help lists it up to the comma)
+                assert value.startswith(stated), (command, dest, value, stated)
+                checked += 1
+            continue  # a default described in words ("the first n2") for an option that defaults to None
+        assert value is not None and float(value) == number, (command, dest, value, stated)
+        checked += 1
+    assert checked >= 28, checked  # the numeric defaults of verify, trajectory, simulate, report, ... all seen
