@@ -31,6 +31,17 @@ settings.register_profile(
 _default = "ci" if os.environ.get("CI") else "dev"
 settings.load_profile(os.environ.get("MODSPEC_PROFILE", _default))
 
+if os.environ.get("MUTANT_UNDER_TEST") == "stats":  # pragma: no cover (only under mutmut's stats pass)
+    # mutmut's stats pass records which tests reach which functions. Its trampolines would record in
+    # the CLI subprocesses some tests start too, and fail there: outside the run directory mutmut
+    # cannot load its configuration. Keep "stats" in this process only (mutmut's process-local
+    # copy, read when the variable is absent), so subprocesses run the unmutated code. Mutant runs
+    # keep the variable: there subprocesses must run the mutant.
+    from mutmut.mutation.trampoline import set_mutant_under_test
+
+    set_mutant_under_test("stats")
+    del os.environ["MUTANT_UNDER_TEST"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def _derivation_cache(tmp_path_factory):
