@@ -10,7 +10,10 @@ gives an unbiased estimate of the score with a binomial confidence interval
 
 ``--include``/``--exclude`` take mutmut's name globs (``theory.*``,
 ``proofs.claims.*``); names are sorted before sampling, so the same seed and
-mutants give the same sample.
+mutants give the same sample. ``--offset K`` skips the first K names of the
+seeded draw: ``--n 100 --offset 0``, ``--n 100 --offset 100``, ... are
+consecutive batches of one uniform sample (random.sample draws one name after
+another), so a run can stop after any batch and still hold a uniform sample.
 """
 
 from __future__ import annotations
@@ -30,22 +33,23 @@ def mutant_names(root: Path = Path("mutants")) -> list[str]:
     return sorted(names)
 
 
-def sample(names: list[str], n: int, seed: int, include: list[str], exclude: list[str]) -> list[str]:
-    """``n`` names drawn without replacement (all of them when fewer) among those the globs keep."""
+def sample(names: list[str], n: int, seed: int, include: list[str], exclude: list[str], offset: int = 0) -> list[str]:
+    """Names ``offset .. offset + n`` of a seeded draw without replacement among those the globs keep, sorted."""
     kept = [m for m in names
             if (not include or any(fnmatch.fnmatch(m, g) for g in include))
             and not any(fnmatch.fnmatch(m, g) for g in exclude)]
-    return sorted(random.Random(seed).sample(kept, min(n, len(kept))))
+    return sorted(random.Random(seed).sample(kept, min(offset + n, len(kept)))[offset:])
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, required=True, help="sample size")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--offset", type=int, default=0, help="skip this many names of the seeded draw (batches)")
     p.add_argument("--include", action="append", default=[], help="name glob to keep (repeatable)")
     p.add_argument("--exclude", action="append", default=[], help="name glob to drop (repeatable)")
     args = p.parse_args()
-    print("\n".join(sample(mutant_names(), args.n, args.seed, args.include, args.exclude)))
+    print("\n".join(sample(mutant_names(), args.n, args.seed, args.include, args.exclude, args.offset)))
 
 
 if __name__ == "__main__":
