@@ -138,3 +138,14 @@ def test_every_default_the_help_states_is_the_default_the_command_uses():
         assert value is not None and float(value) == number, (command, dest, value, stated)
         checked += 1
     assert checked >= 28, checked  # the numeric defaults of verify, trajectory, simulate, report, ... all seen
+
+
+def test_spectrum_text_lists_every_input_eigenvalue_with_its_multiplicity(capsys):
+    from theory.dataset import Dataset
+
+    code, out, _ = run(capsys, "spectrum", "--n1", "3", "--n2", "2", "--k1", "1", "--k2", "1", "--r", "1")
+    rep = spectrum_report(Dataset(3, 2, 1, 1, 1))
+    line = next(x for x in out.splitlines() if x.startswith("input eigenvalues: "))
+    assert code == 0 and line == "input eigenvalues: " + ", ".join(
+        f"{e.exact} (x{e.multiplicity})" for e in rep.input_eigenvalues)
+    assert len(rep.input_eigenvalues) >= 2  # the separator is exercised

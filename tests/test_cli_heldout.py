@@ -82,3 +82,10 @@ def test_heldout_bad_input_exits_2_with_one_line(capsys, extra, words):
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and words in err, err
+
+
+def test_heldout_without_arch_reports_all_four_architectures(capsys):
+    argv = ["heldout", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "1", "--train", "0,1", "--json"]
+    assert main(argv) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert sorted(a["arch"] for a in data["archs"]) == ["dense", "segregated", "shallow", "split"]

@@ -100,3 +100,25 @@ def test_report_numbers_equal_verify_and_simulate(capsys, tmp_path):
     assert f"the largest gap is {t5:.3g}" in md
     html = (out / "report.html").read_text(encoding="utf-8")
     assert len(re.findall(r"<svg", html)) == 6 and "<math" in html  # five figures and the held-out one
+
+
+def test_simulate_text_prints_a_deviation_row_for_every_observable(capsys):
+    argv = ["simulate", "--arch", "split", *DATA, "--steps", "200", "--quiet"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    data = run_json(capsys, *argv)
+    rows = out.split("largest deviation from theory", 1)[1].splitlines()[1:]
+    labels = ([f"||W_{k}||" for k in data["deviation"]["block_norms"]] + ["rho", "novel_error"])
+    for label in labels:
+        row = next(r for r in rows if r.strip().startswith(label))
+        assert re.search(r"\d.* / .*\d", row), row  # abs / rel, both printed
+    assert len(data["deviation"]["block_norms"]) == 4
+
+
+def test_simulate_json_final_is_the_last_checkpoint_of_every_series(capsys):
+    data = run_json(capsys, "simulate", "--arch", "dense", *DATA, "--steps", "100", "--quiet")
+    final = data["final"]
+    assert set(final) == {"block_norms", "rho", "novel_error", "modes"}
+    assert final["modes"] == {k: v[-1] for k, v in data["modes"].items()} and final["modes"]
+    assert final["block_norms"] == {k: v[-1] for k, v in data["block_norms"].items()}
+    assert final["rho"] == data["rho"][-1] and final["novel_error"] == data["novel_error"][-1]

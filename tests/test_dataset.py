@@ -84,3 +84,12 @@ def test_item_basis_is_orthonormal_and_adapted_to_codes(d):
 def test_unknown_backend_lists_valid_ones():
     with pytest.raises(ValueError, match="backend must be one of numpy, mpmath"):
         statistics(Dataset(1, 1, 1, 1, 1), "torch")
+
+
+@pytest.mark.parametrize("params, degenerate", [
+    ((3, 2, 1, 1, 1), False), ((3, 2, 1, 1, 2), False), ((3, 2, 1, 1, 0), True), ((3, 2, 0, 1, 1), True),
+    ((3, 2, 1, 0, 1), True), ((3, 0, 1, 1, 1), True), ((3, 3, 1, 1, 1), True),
+])
+def test_degenerate_exactly_when_a_mode_collapses(params, degenerate):
+    # k1 = 0, k2 = 0, n2 = 0, n2 = n1 or r = 0 merge or remove modes; r = 1 and r = 2 are generic
+    assert Dataset(*params).is_degenerate() is degenerate

@@ -169,3 +169,9 @@ def test_dataset_training_subset_is_the_default_training_set():
     np.testing.assert_array_equal(via_dataset.heldout_error, via_argument.heldout_error)
     with pytest.raises(ValueError, match="train"):
         relu_family(d, "dense", lr=0.1, steps=1, train=(1, 2, 4))
+
+
+def test_relu_family_refuses_datasets_that_train_on_different_items():
+    d1, d2 = Dataset(2, 1, 1, 1, 1, train=(0, 1)), Dataset(2, 1, 1, 1, 1, train=(0, 2))
+    with pytest.raises(ValueError, match="datasets must share their training items"):
+        relu_family([d1, d2], "dense", lr=0.05, steps=5, seeds=(0,), hidden=4)

@@ -677,3 +677,15 @@ def test_report_with_nothing_compared_says_so_instead_of_pass(doc) -> None:
     assert "nothing was compared with gradient descent" in summary_sentence(empty)
     assert "No training steps" in render_html(empty) and "No training steps" in render_markdown(empty)
     assert summary_sentence(doc).endswith("pass.")
+
+
+@pytest.mark.parametrize("t_theory, theory, t_sim, sim, words", [
+    ([0, 1, 2], [1, 2], [0, 1, 2], [[1, 2, 3]], "theory values (2,) must match theory times (3,)"),
+    ([[0, 1, 2]], [[1, 2, 3]], [0, 1, 2], [[1, 2, 3]], "must match theory times (1, 3)"),
+    ([0, 1, 2], [1, 2, 3], [0, 1], [[1, 2, 3]], "must be (batch, 2)"),
+    ([0, 1, 2], [1, 2, 3], [[0, 1, 2]], [[1, 2, 3]], "to match simulation times"),
+])
+def test_max_deviation_refuses_series_whose_shapes_do_not_match_their_times(t_theory, theory, t_sim, sim, words):
+    with pytest.raises(ValueError) as err:
+        max_deviation(t_theory, theory, t_sim, sim)
+    assert words in str(err.value), err.value

@@ -866,3 +866,15 @@ def test_reduced_sx_is_made_exactly_diagonal_only_when_its_off_diagonal_is_round
     system, _ = init([Dataset(3, 2, 1, 2, Fraction(1, 2))], "dense", lr=0.05)
     Sx = system.modules[0].stats.Sx[0]
     assert np.count_nonzero(Sx - np.diag(np.diag(Sx))) == 0
+
+
+@pytest.mark.parametrize("arch", ["dense", "split", "segregated"])
+def test_mode_strengths_of_a_spectral_initialization_are_its_a0(arch):
+    from numeric.simulate import init, mode_strengths
+
+    d = Dataset(3, 2, 1, 1, 1)
+    system, state = init([d], arch, lr=0.01, seeds=(0, 1), a0=0.003)
+    strengths = mode_strengths(system, state)
+    assert strengths and set(strengths) == set(system.mode_names)
+    for name, values in strengths.items():
+        assert values.shape == (2,) and np.allclose(values, 0.003, rtol=1e-12, atol=0), (name, values)

@@ -152,3 +152,25 @@ def test_present_mode_zero_test_is_exact(value, zero):
     from theory.spectrum import _is_zero_number
 
     assert _is_zero_number(value) is zero
+
+
+def _float_columns_agree_with_exact(rep) -> None:
+    for m in rep.modes:
+        for number, exact in ((m.singular_value, m.exact), (m.input_eigenvalue, m.input_eigenvalue_exact),
+                              (m.fixed_point, m.fixed_point_exact)):
+            assert isinstance(number, float) and number == pytest.approx(float(sp.sympify(exact)), rel=1e-14), m
+    for e in rep.input_eigenvalues:
+        assert isinstance(e.value, float) and e.value == pytest.approx(float(sp.sympify(e.exact)), rel=1e-14), e
+
+
+@pytest.mark.parametrize("params", [(3, 2, 1, 1, 1), (2, 1, 2, 1, "sqrt(2)"), (3, 3, 0, 1, "1/2")])
+def test_float_columns_of_the_spectrum_are_its_exact_values(params):
+    from theory.dataset import Dataset
+
+    _float_columns_agree_with_exact(spectrum_report(Dataset(*params)))
+
+
+def test_float_columns_of_a_readout_spectrum_are_its_exact_values():
+    from theory.readout import ReadoutDataset
+
+    _float_columns_agree_with_exact(spectrum_report(ReadoutDataset(2, 1, 2, 1, [[1, 1], [0, 2]])))

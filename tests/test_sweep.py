@@ -451,3 +451,13 @@ def test_sigint_then_resume_recomputes_nothing_finished(tmp_path, small_serial):
     assert (data["skipped"], data["done"], data["failed"]) == (len(before), 24 - len(before), 0), data
     assert {k: after[k] for k in before} == before  # finished rows untouched: not recomputed
     assert comparable(load_records(out)) == small_serial
+
+
+def test_store_keeps_the_spec_and_version_of_the_run(tmp_path):
+    spec = parse_spec({"task": "half_time", "grid": {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "arch": "dense",
+                                                     "mode": "pi1", "a0": [0.001]}})
+    run_sweep(spec, tmp_path, workers=0, progress=False)
+    with ResultStore(tmp_path) as store:
+        assert store.get_meta("spec") == json.loads(json.dumps(spec.to_dict(), sort_keys=True))
+        assert isinstance(store.get_meta("version"), str) and store.get_meta("version")
+        assert store.get_meta("no such name") is None
