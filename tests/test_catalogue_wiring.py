@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import mpmath
 import pytest
 
-from proofs.catalogue import CATALOGUE
+from proofs.catalogue import CATALOGUE, DEPTH_MODULES, depth_catalogue
 from theory.dataset import Dataset
 from theory.examples import DEGENERATE
 
@@ -597,3 +597,49 @@ def test_dense_claim_applies_exactly_where_it_is_stated(d, expected):
 @pytest.mark.parametrize("theorem", [t for t in CATALOGUE if t.id != "T5"], ids=lambda t: t.id)
 def test_other_claims_apply_to_every_degenerate_dataset(theorem):
     assert all(theorem.applies(d) for _, d in DEGENERATE)
+
+
+#: The depth-L restatements (proofs/claims/depth/) at L = 3, on the same dataset, reviewed by hand against the
+#: depth section of docs/theory.md: T3 the depth-L mode ODE, its fixed point, attraction and implicit solution;
+#: T5 rho and the converged map unchanged by depth; T8 the ordering and the half-time limit; T9 the least-squares
+#: limit of every architecture.
+DEPTH_REVIEWED = {
+    "T3": Wiring(
+        proof=('fixed point at L = 3', 'fixed point attracts (-3*pi**(4/3)/(lambda**(1/3)*tau) < 0)', 'implicit solution: dt/da = tau * stated integrand on 0 < a < a*', 'implicit solution: t(a0) = 0', 'implicit solution: tau / (dt/da) = stated rhs on 0 < a < a*', 'mode ODE at L = 3', 'mode ODE tau da/dt for symbolic L'),
+        certificate=('a(oo) = pi/lambda at L = 3 (pi1)', 'a(oo) = pi/lambda at L = 3 (pi2)', 'a(oo) = pi/lambda at L = 3 (pi3)', 'stated fixed point = pi/lambda (pi1)', 'stated fixed point = pi/lambda (pi2)', 'stated fixed point = pi/lambda (pi3)', 't(a) = tau * quad of the integrand (L=3, a0/a*=0.1, t=* T) (pi1)', 't(a) = tau * quad of the integrand (L=3, a0/a*=0.1, t=* T) (pi2)', 't(a) = tau * quad of the integrand (L=3, a0/a*=0.1, t=* T) (pi3)', 't(a) = tau * quad of the integrand (L=3, a0/a*=3, t=* T) (pi1)', 't(a) = tau * quad of the integrand (L=3, a0/a*=3, t=* T) (pi2)', 't(a) = tau * quad of the integrand (L=3, a0/a*=3, t=* T) (pi3)', "tau a' = rhs(a) of the inverted a(t) (L=3, a0/a*=0.1, t=* T) (pi1)", "tau a' = rhs(a) of the inverted a(t) (L=3, a0/a*=0.1, t=* T) (pi2)", "tau a' = rhs(a) of the inverted a(t) (L=3, a0/a*=0.1, t=* T) (pi3)", "tau a' = rhs(a) of the inverted a(t) (L=3, a0/a*=3, t=* T) (pi1)", "tau a' = rhs(a) of the inverted a(t) (L=3, a0/a*=3, t=* T) (pi2)", "tau a' = rhs(a) of the inverted a(t) (L=3, a0/a*=3, t=* T) (pi3)"),
+        simulation=('|a_GD - a(t)| of dense pi1 at L=3, eta=*', '|a_GD - a(t)| of dense pi2 at L=3, eta=*', '|a_GD - a(t)| of dense pi3 at L=3, eta=*'),
+    ),
+    "T5": Wiring(
+        proof=('a1* at L = 3 (fixed point of the depth-L ODE at pi1, lambda1) = a1* at L = 2', 'converged W_OO = c S with c', 'converged novel-combination error', 'for n2, k1 >= 1 and positive r: derived rho^2 > 0', 'it attracts at L = 3 (-3*pi**(4/3)/(lambda**(1/3)*tau) < 0)', 'rho^2 along any trajectory (no strength appears)', 'rho^2 does not depend on the mode strengths'),
+        certificate=('W*_OO = P/(P + k1 r^2) S', 'novel error = n2 (k1 r^2/(P + k1 r^2))^2', 'rho = r sqrt(k1/P) at t=* tau, L=3', 'rho > 0 at t=* tau, L=3'),
+        simulation=('converged dense novel error at L=3 vs n2 (k1 r^2/(P + k1 r^2))^2', 'rho of dense GD at L=3 vs r sqrt(k1/P)'),
+    ),
+    "T8": Wiring(
+        proof=('derived pi1^2 - (split Omega value)^2 for r, k2 > 0 > 0', 'derived pi1^2 - pi2^2 for r, k2 > 0 > 0', 'derived pi2^2 - pi3^2 for r, k2 > 0 > 0', 'growth of t_half as a0 -> 0 at L = 3', 'half time t(a*/2) reaches a*/2 (the half time exists for a0 < a*/2)', 'lim t_half * a0^((L-2)/L) at L = 3 equals the symbolic-L limit', 'the limit tau/pi is positive and decreases with pi (-tau/pi**2 < 0): larger pi is learned first'),
+        certificate=('a(t_half) = a*/2 at L = 3 (pi1)', 'a(t_half) = a*/2 at L = 3 (pi2)', 'a(t_half) = a*/2 at L = 3 (pi3)', 't_half / stated growth(a0) -> tau/((L-2) pi) at L = 3 (pi1)', 't_half / stated growth(a0) -> tau/((L-2) pi) at L = 3 (pi2)', 't_half / stated growth(a0) -> tau/((L-2) pi) at L = 3 (pi3)', 't_half(pi1) < t_half(pi2) at a0 = 1e-30, L = 3', 't_half(pi2) < t_half(pi3) at a0 = 1e-30, L = 3'),
+        simulation=('simulated t_half of pi1 at L=3 vs theory (steps)', 'simulated t_half of pi2 at L=3 vs theory (steps)', 'simulated t_half of pi3 at L=3 vs theory (steps)'),
+    ),
+    "T9": Wiring(
+        proof=('converged strength at L = 3 (fixed point of the depth-L ODE)', 'dense: channel pi1, entry 0', 'dense: channel pi1, entry 1', 'dense: channel pi1, entry 2', 'dense: channel pi1, entry 3', 'dense: channel pi2, entry 0', 'dense: channel pi2, entry 1', 'dense: channel pi2, entry 2', 'dense: channel pi2, entry 3', 'dense: channel pi3, entry 0', 'dense: channel pi3, entry 1', 'dense: channel pi3, entry 2', 'dense: channel pi3, entry 3', 'it attracts at L = 3 (-3*pi**(4/3)/(lambda**(1/3)*tau) < 0)', 'segregated: channel pi1, entry 0', 'segregated: channel pi1, entry 1', 'segregated: channel pi1, entry 2', 'segregated: channel pi1, entry 3', 'segregated: channel pi2, entry 0', 'segregated: channel pi2, entry 1', 'segregated: channel pi2, entry 2', 'segregated: channel pi2, entry 3', 'segregated: channel pi3, entry 0', 'segregated: channel pi3, entry 1', 'segregated: channel pi3, entry 2', 'segregated: channel pi3, entry 3', 'shallow: channel pi1, entry 0', 'shallow: channel pi1, entry 1', 'shallow: channel pi1, entry 2', 'shallow: channel pi1, entry 3', 'shallow: channel pi2, entry 0', 'shallow: channel pi2, entry 1', 'shallow: channel pi2, entry 2', 'shallow: channel pi2, entry 3', 'shallow: channel pi3, entry 0', 'shallow: channel pi3, entry 1', 'shallow: channel pi3, entry 2', 'shallow: channel pi3, entry 3', 'split: channel pi1, entry 0', 'split: channel pi1, entry 1', 'split: channel pi1, entry 2', 'split: channel pi1, entry 3', 'split: channel pi2, entry 0', 'split: channel pi2, entry 1', 'split: channel pi2, entry 2', 'split: channel pi2, entry 3', 'split: channel pi3, entry 0', 'split: channel pi3, entry 1', 'split: channel pi3, entry 2', 'split: channel pi3, entry 3'),
+        certificate=('converged dense map = least squares', 'converged segregated map = least squares', 'converged shallow map = least squares', 'converged split map = least squares', 'depth-3 a(oo) = stated converged strength (dense pi1)', 'depth-3 a(oo) = stated converged strength (dense pi2)', 'depth-3 a(oo) = stated converged strength (dense pi3)', 'depth-3 a(oo) = stated converged strength (segregated gamma:pi1)', 'depth-3 a(oo) = stated converged strength (segregated gamma:pi2)', 'depth-3 a(oo) = stated converged strength (segregated gamma:pi3)', 'depth-3 a(oo) = stated converged strength (segregated omega:pi1)', 'depth-3 a(oo) = stated converged strength (shallow pi1)', 'depth-3 a(oo) = stated converged strength (shallow pi2)', 'depth-3 a(oo) = stated converged strength (shallow pi3)', 'depth-3 a(oo) = stated converged strength (split gamma:pi1)', 'depth-3 a(oo) = stated converged strength (split gamma:pi2)', 'depth-3 a(oo) = stated converged strength (split gamma:pi3)', 'depth-3 a(oo) = stated converged strength (split omega:pi1)'),
+        simulation=('||W_dense - Y X^+|| after training at L=3', '||W_segregated - Y X^+|| after training at L=3', '||W_shallow - Y X^+|| after training at L=3', '||W_split - Y X^+|| after training at L=3'),
+    ),
+
+}
+
+
+def test_depth_catalogue_restates_each_reviewed_claim_from_its_own_module():
+    theorems = depth_catalogue(3)
+    assert [t.id for t in theorems] == list(DEPTH_REVIEWED) == [m.RESTATES for m in DEPTH_MODULES]
+    for theorem, module in zip(theorems, DEPTH_MODULES):
+        parts = [theorem.prove, theorem.certify] + ([theorem.simulate] if theorem.simulate else [])
+        assert {p.__module__ for p in parts} == {module.__name__}, [p.__module__ for p in parts]
+
+
+@pytest.mark.parametrize("theorem", depth_catalogue(3), ids=lambda t: t.id)
+def test_depth_restatement_is_wired_to_its_reviewed_identities_and_quantities(theorem):
+    reviewed = DEPTH_REVIEWED[theorem.id]
+    assert tuple(sorted({c.what for c in theorem.run_proof().comparisons})) == reviewed.proof
+    with mpmath.workdps(50):
+        assert tuple(sorted({_normalized(c.what) for c in theorem.run_certificate(WIRED_ON)})) == reviewed.certificate
+    assert tuple(sorted({_normalized(c.what) for c in theorem.run_simulation(WIRED_ON)})) == reviewed.simulation
