@@ -207,3 +207,12 @@ def test_verify_reports_a_tampered_derivation_and_exits_1_then_replaces_it(cache
     assert code == 1 and "differ from the fresh ones (replaced): " in line, out
     assert "theory.channels._derive_channels" in line.split("(replaced): ", 1)[1], line  # names what was replaced
     assert main(argv) == 0 and "stored derivations equal the fresh ones" in capsys.readouterr().out
+
+
+def test_a_cache_directory_that_does_not_exist_yet_is_created(tmp_path, monkeypatch):
+    root = tmp_path / "not" / "yet" / "there"
+    monkeypatch.setenv("MODSPEC_CACHE_DIR", str(root))
+    monkeypatch.delenv("MODSPEC_NO_CACHE", raising=False)
+    _square.cache_clear()
+    assert _square(7) == 49
+    assert len(_entries(root)) == 1
