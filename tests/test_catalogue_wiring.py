@@ -10,6 +10,7 @@ changes one of these sets and fails here.
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 import re
 from dataclasses import dataclass
@@ -18,7 +19,9 @@ import mpmath
 import pytest
 
 from proofs.catalogue import CATALOGUE, DEPTH_MODULES, depth_catalogue
+from proofs.claims.readout import READOUT_CATALOGUE
 from theory.dataset import Dataset
+from theory.readout import ReadoutDataset
 from theory.examples import DEGENERATE
 
 WIRED_ON = Dataset(2, 1, 1, 1, 1)
@@ -643,3 +646,71 @@ def test_depth_restatement_is_wired_to_its_reviewed_identities_and_quantities(th
     with mpmath.workdps(50):
         assert tuple(sorted({_normalized(c.what) for c in theorem.run_certificate(WIRED_ON)})) == reviewed.certificate
     assert tuple(sorted({_normalized(c.what) for c in theorem.run_simulation(WIRED_ON)})) == reviewed.simulation
+
+
+#: The readout family's claims (proofs/claims/readout/) on D(2, 1, 2, 1) with A = [[1, 1], [0, 2]] (two distinct
+#: singular values), reviewed by hand against the general-readout section of docs/theory.md: T1 the channels
+#: of the singular values s of A and the complement, T2 their input eigenvalues, T4 the block norms and rho,
+#: T5 the converged gain times A, T6 split = dense per channel, T9 the least-squares limit.
+READOUT_WIRED_ON = ReadoutDataset(2, 1, 2, 1, [[1, 1], [0, 2]])
+READOUT_REVIEWED = {
+    "T1": Wiring(
+        proof=('pi(s) of the channel of a singular value s of A', 'pi3 (complement of the rows of B)', 'pi3 multiplicity', 'right vector along [P v; r B^T v; ...] whatever s', 'right vector unit', "s = 0 gives the selection's pi2", "s = 1 gives the selection's pi1"),
+        certificate=('A v = s u (s1)', 'A v = s u (s2)', 'Syx v = pi u (pi3)', 'Syx v = pi u (s1)', 'Syx v = pi u (s2)', 'Syx^T u = pi v (pi3)', 'Syx^T u = pi v (s1)', 'Syx^T u = pi v (s2)', 'U^T U = I', 'V^T V = I', 'count of pi3 = 2', 'count of s1 = 1', 'count of s2 = 1', 'sum over singular values of m s^2 = ||A||^2', '||Syx||^2 = sum mult pi^2'),
+        simulation=(),
+    ),
+    "T2": Wiring(
+        proof=('complement: input eigenvalue', 'feature channel (any s): input eigenvalue'),
+        certificate=('Sx v = lambda v (pi3)', 'Sx v = lambda v (s1)', 'Sx v = lambda v (s2)', 'trace Sx = sum mult lambda', '||Sx||^2 = sum mult lambda^2'),
+        simulation=(),
+    ),
+    "T4": Wiring(
+        proof=('per channel ||W_GO||^2 = (r^2 k1/P) ||W_OO||^2 for every s and strength', 'so rho does not change during training even when the s_i differ', 'two channels with unrelated s1, s2 and strengths b1, b2: rho^2', '||W_GG||^2 (generic channel + complement)', '||W_GO||^2 (generic channel + complement)', '||W_OG||^2 (generic channel + complement)', '||W_OO||^2 (generic channel + complement)'),
+        certificate=('||W_GG|| (dense)', '||W_GG|| (segregated)', '||W_GG|| (shallow)', '||W_GG|| (split)', '||W_GO|| (dense)', '||W_GO|| (segregated)', '||W_GO|| (shallow)', '||W_GO|| (split)', '||W_OG|| (dense)', '||W_OG|| (segregated)', '||W_OG|| (shallow)', '||W_OG|| (split)', '||W_OO|| (dense)', '||W_OO|| (segregated)', '||W_OO|| (shallow)', '||W_OO|| (split)'),
+        simulation=(),
+    ),
+    "T5": Wiring(
+        proof=('converged W_OO coefficient on the channel of s = gain * s (so W_OO = gain A)', 'converged novel error on the channel = m s^2 (k1 r^2/(P + k1 r^2))^2 (sums to ... ||A||^2)', 'rho^2 along any trajectory'),
+        certificate=('W*_OO = P/(P + k1 r^2) A', 'novel error = (k1 r^2/(P + k1 r^2))^2 ||A||^2', 'rho = r sqrt(k1/P) at t=* tau'),
+        simulation=(),
+    ),
+    "T6": Wiring(
+        proof=('Gamma module on every feature channel: pi(0)', 'Gamma module on the complement: pi3', 'Omega module singular value on the channel of s', 'converged map on channel pi3, entry 0', 'converged map on channel pi3, entry 1', 'converged map on channel pi3, entry 2', 'converged map on channel pi3, entry 3', 'converged map on channel s, entry 0', 'converged map on channel s, entry 1', 'converged map on channel s, entry 2', 'converged map on channel s, entry 3'),
+        certificate=('Syx v = pi u (gamma:pi3)', 'Syx v = pi u (gamma:s1)', 'Syx v = pi u (gamma:s2)', 'Syx v = pi u (omega:s1)', 'Syx v = pi u (omega:s2)', 'Syx^T u = pi v (gamma:pi3)', 'Syx^T u = pi v (gamma:s1)', 'Syx^T u = pi v (gamma:s2)', 'Syx^T u = pi v (omega:s1)', 'Syx^T u = pi v (omega:s2)', 'U^T U = I', 'V^T V = I', 'count of gamma:pi3 = 2', 'count of gamma:s1 = 1', 'count of gamma:s2 = 1', 'count of omega:s1 = 1', 'count of omega:s2 = 1', 'split W* = dense W*', '||Syx||^2 = sum mult pi^2'),
+        simulation=(),
+    ),
+    "T9": Wiring(
+        proof=('dense: channel pi3, entry 0', 'dense: channel pi3, entry 1', 'dense: channel pi3, entry 2', 'dense: channel pi3, entry 3', 'dense: channel s, entry 0', 'dense: channel s, entry 1', 'dense: channel s, entry 2', 'dense: channel s, entry 3', 'segregated: channel pi3, entry 0', 'segregated: channel pi3, entry 1', 'segregated: channel pi3, entry 2', 'segregated: channel pi3, entry 3', 'segregated: channel s, entry 0', 'segregated: channel s, entry 1', 'segregated: channel s, entry 2', 'segregated: channel s, entry 3', 'shallow: channel pi3, entry 0', 'shallow: channel pi3, entry 1', 'shallow: channel pi3, entry 2', 'shallow: channel pi3, entry 3', 'shallow: channel s, entry 0', 'shallow: channel s, entry 1', 'shallow: channel s, entry 2', 'shallow: channel s, entry 3', 'split: channel pi3, entry 0', 'split: channel pi3, entry 1', 'split: channel pi3, entry 2', 'split: channel pi3, entry 3', 'split: channel s, entry 0', 'split: channel s, entry 1', 'split: channel s, entry 2', 'split: channel s, entry 3'),
+        certificate=('converged dense map = least squares', 'converged segregated map = least squares', 'converged shallow map = least squares', 'converged split map = least squares'),
+        simulation=(),
+    ),
+
+}
+
+
+@pytest.mark.parametrize("theorem", READOUT_CATALOGUE, ids=lambda t: t.id)
+def test_readout_claim_is_wired_to_its_reviewed_identities_and_quantities(theorem):
+    reviewed = READOUT_REVIEWED[theorem.id]
+    assert [t.id for t in READOUT_CATALOGUE] == list(READOUT_REVIEWED)
+    assert tuple(sorted({c.what for c in theorem.run_proof().comparisons})) == reviewed.proof
+    with mpmath.workdps(50):
+        got = tuple(sorted({_normalized(c.what) for c in theorem.run_certificate(READOUT_WIRED_ON)}))
+    assert got == reviewed.certificate
+    assert (theorem.simulate is None) == (reviewed.simulation == ())
+
+
+def _same_dataset_up_to_training_items(a, b) -> bool:
+    if a == b:
+        return True
+    return hasattr(a, "train") and dataclasses.replace(a, train=None) == dataclasses.replace(b, train=None)
+
+
+@pytest.mark.parametrize("theorem, d", [(t, WIRED_ON) for t in CATALOGUE] + [(t, WIRED_ON) for t in depth_catalogue(3)]
+                         + [(t, READOUT_WIRED_ON) for t in READOUT_CATALOGUE],
+                         ids=lambda x: getattr(x, "id", ""))
+def test_every_check_records_the_dataset_it_was_made_on(theorem, d):
+    # a failure message names the dataset of the failing check; T10's checks run on training subsets of d
+    with mpmath.workdps(50):
+        checks = list(theorem.run_certificate(d))
+    checks += list(theorem.run_simulation(d)) if theorem.simulate else []
+    assert checks and all(_same_dataset_up_to_training_items(c.dataset, d) for c in checks), theorem.id

@@ -122,3 +122,14 @@ def test_simulate_json_final_is_the_last_checkpoint_of_every_series(capsys):
     assert final["modes"] == {k: v[-1] for k, v in data["modes"].items()} and final["modes"]
     assert final["block_norms"] == {k: v[-1] for k, v in data["block_norms"].items()}
     assert final["rho"] == data["rho"][-1] and final["novel_error"] == data["novel_error"][-1]
+
+
+def test_simulate_random_init_deviation_is_the_final_gap_to_the_converged_theory(capsys):
+    # random init: the deviation is |last checkpoint - the theory's t -> oo limit|, per observable
+    data = run_json(capsys, "simulate", "--arch", "split", *DATA, "--init", "random", "--steps", "300",
+                    "--seeds", "2", "--quiet")
+    dev, converged = data["deviation"], data["converged"]
+    rho_gap = max(abs(row[-1] - converged["rho"]) for row in data["per_seed"]["rho"])
+    assert dev["rho"]["abs"] == pytest.approx(rho_gap, rel=1e-12, abs=1e-15)
+    for k, v in dev["block_norms"].items():
+        assert v["abs"] is not None and v["abs"] >= 0, k

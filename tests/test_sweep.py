@@ -461,3 +461,27 @@ def test_store_keeps_the_spec_and_version_of_the_run(tmp_path):
         assert store.get_meta("spec") == json.loads(json.dumps(spec.to_dict(), sort_keys=True))
         assert isinstance(store.get_meta("version"), str) and store.get_meta("version")
         assert store.get_meta("no such name") is None
+
+
+def test_cli_sweep_text_names_each_failed_point_with_its_parameters_and_error(tmp_path, capsys):
+    spec = tmp_path / "s.toml"
+    spec.write_text('task = "half_time"\n[grid]\nn1 = 2\nn2 = 1\nk1 = 1\nk2 = 1\nr = "1"\narch = "dense"\n'
+                    'mode = "pi1"\na0 = [0.9, 0.001]\n', encoding="utf-8")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--workers", "0", "--quiet"]) == 1
+    failed = [line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("failed {")]
+    assert len(failed) == 1 and "'a0': 0.9" in failed[0] and "ValueError: a0 must be below half" in failed[0], failed
+
+
+def test_table_columns_are_the_parameters_that_vary():
+    from proofs.sweep.table import varying_columns
+
+    records = [{"n1": 2, "k1": 1, "r": "1"}, {"n1": 2, "k1": 2, "r": "1"}, {"n1": 2, "k1": 2}]
+    assert varying_columns(records, ["n1", "k1", "r"]) == ["k1", "r"]  # r absent from one record counts as varying
+    assert varying_columns(records[:1], ["n1", "k1"]) == []
+
+
+def test_plot_of_a_sweep_without_finished_results_names_the_directory(tmp_path):
+    with ResultStore(tmp_path):
+        pass
+    with pytest.raises(ValueError, match="has no finished results to plot"):
+        plot_sweep(tmp_path, "k1", "rho")
