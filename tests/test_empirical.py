@@ -121,6 +121,10 @@ def test_cli_verify_empirical_reports_the_claim(capsys):
     (claim,) = out["claims"]
     assert claim["id"] == "E3" and claim["kind"] == "empirical" and claim["outcome"] == "confirmed"
     assert claim["estimate"]["n"] == BUDGETS["ci"].seeds
+    assert set(claim) == {"id", "kind", "name", "statement", "statistic", "interval", "linear_prediction",
+                          "predicted", "decision", "budget", "estimate", "outcome", "expected", "ok", "seconds"}
+    lib = next(c for c in EMPIRICAL if c.id == "E3")
+    assert claim["predicted"] == json.loads(json.dumps(list(lib.predicted))) and claim["expected"] == lib.expected
 
 
 def test_cli_verify_empirical_exits_1_when_an_outcome_changes(monkeypatch, capsys):
