@@ -90,6 +90,7 @@ def test_every_digits_arrangement_trains_batched_over_r_and_seeds(arch):
     res = train_digits(arch, r=[0.0, 2.0], seeds=(0, 1), hidden=8, steps=10, **TINY)
     assert res.accuracy.shape == (4,) and np.all((0 <= res.accuracy) & (res.accuracy <= 1))
     assert res.r.tolist() == [0.0, 0.0, 2.0, 2.0] and res.seeds == (0, 1, 0, 1)
+    assert res.arch == arch and res.steps == 10 and all(h == 8 for h in res.hidden) and res.hidden
     assert np.all(res.loss[:, -1] < res.loss[:, 0]), res.loss
 
 
