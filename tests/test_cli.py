@@ -149,3 +149,17 @@ def test_spectrum_text_lists_every_input_eigenvalue_with_its_multiplicity(capsys
     assert code == 0 and line == "input eigenvalues: " + ", ".join(
         f"{e.exact} (x{e.multiplicity})" for e in rep.input_eigenvalues)
     assert len(rep.input_eigenvalues) >= 2  # the separator is exercised
+
+
+def test_every_example_in_the_help_epilog_is_a_command_that_parses():
+    import shlex
+
+    from proofs.cli import build_parser
+
+    parser = build_parser()
+    examples = [line.strip() for line in parser.epilog.splitlines() if line.startswith("  ")]  # indented lines
+    assert len(examples) >= 5, parser.epilog
+    for example in examples:
+        argv = shlex.split(example.split("   ")[0])  # the command, without the comment after it
+        assert argv[0] == "modspec", example
+        parser.parse_args(argv[1:])  # SystemExit (status 2) on a flag or value the parser refuses
