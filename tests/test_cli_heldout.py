@@ -89,3 +89,10 @@ def test_heldout_without_arch_reports_all_four_architectures(capsys):
     assert main(argv) == 0
     data = json.loads(capsys.readouterr().out)
     assert sorted(a["arch"] for a in data["archs"]) == ["dense", "segregated", "shallow", "split"]
+
+
+def test_heldout_report_records_the_seed_of_its_draw(capsys):
+    argv = ["heldout", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "1", "--train-size", "2",
+            "--seed", "3", "--arch", "dense", "--json"]
+    assert main(argv) == 0
+    assert json.loads(capsys.readouterr().out)["seed"] == 3

@@ -94,7 +94,7 @@ def test_elapsed_certificate_fails_against_another_depths_formulas():
     assert len(failing) >= len(checks) // 2, checks
 
 
-@pytest.mark.parametrize("x0", [1e-4, 1e-3, 0.1, 0.45, 2.0])
+@pytest.mark.parametrize("x0", [1e-4, 1e-3, 0.1, 0.45, 1.2, 1.5, 1.9, 2.0, 10.0])  # a0 below and above a*
 def test_euler_constant_at_depth_2_equals_the_simulators_derivation(x0):
     assert nd.euler_constant(x0, 2) == pytest.approx(euler_error_constant(x0), rel=1e-9)
 
@@ -149,3 +149,4 @@ def test_ordering_threshold_at_depth_2_is_theory_md_3_59():
 def test_euler_constant_rejects_bad_x0(bad):
     with pytest.raises(ValueError, match="x0 must be"):
         nd.euler_constant(bad, 3)
+

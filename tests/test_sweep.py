@@ -110,6 +110,15 @@ def test_task_key_depends_on_parameters_and_version_only():
     assert task_key("certify", params, "1.0") != task_key("trajectory", params, "1.0")
 
 
+def test_points_are_keyed_by_the_running_version_unless_another_is_given():
+    from proofs.sweep.spec import modspec_version
+
+    spec = parse_spec(SMALL)
+    (first, *_) = spec.points()
+    assert first.key == task_key(spec.task, first.params, modspec_version())
+    assert spec.points("0.0.1")[0].key == task_key(spec.task, first.params, "0.0.1") != first.key
+
+
 def test_spec_reads_r_exactly_so_equal_values_are_one_point():
     a = parse_spec({**SMALL, "grid": {**SMALL["grid"], "r": 0.5}}).points()
     b = parse_spec({**SMALL, "grid": {**SMALL["grid"], "r": "1/2"}}).points()
