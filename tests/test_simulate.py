@@ -819,17 +819,20 @@ def test_training_subset_without_closed_form_converges_to_its_least_squares_map(
 
 
 @pytest.mark.parametrize("depth", [1, 2, 3])
-@pytest.mark.parametrize("batch", [1, 3])
+@pytest.mark.parametrize("batch, per_network", [(1, False), (3, False), (2, True), (3, True)])
 @pytest.mark.parametrize("diagonal", [True, False])
-def test_step_into_equals_the_pure_gradient_step(depth, batch, diagonal):
+def test_step_into_equals_the_pure_gradient_step(depth, batch, per_network, diagonal):
     # The in-place step (preallocated outputs, eta folded into a diagonal Sx) gives the pure step's
-    # layers up to the rounding of one product per layer (relative ~ size eps).
+    # layers up to the rounding of one product per layer (relative ~ size eps); statistics shared by the
+    # batch (one dataset) or one per network (several datasets in one batch).
     from numeric.learning import ModuleStats, gradient_descent_step, gradient_descent_step_into
 
     rng = np.random.default_rng(depth)
     p, q, h = 5, 4, 6
-    sx = np.diag(rng.random(p)) if diagonal else (lambda A: A @ A.T / p)(rng.standard_normal((p, p)))
-    stats = ModuleStats(sx[None], rng.standard_normal((1, q, p)), np.eye(q)[None])
+    n_stats = batch if per_network else 1
+    sx = np.stack([np.diag(rng.random(p)) if diagonal else (lambda A: A @ A.T / p)(rng.standard_normal((p, p)))
+                   for _ in range(n_stats)])
+    stats = ModuleStats(sx, rng.standard_normal((n_stats, q, p)), np.broadcast_to(np.eye(q), (n_stats, q, q)))
     widths = (p,) + (h,) * (depth - 1) + (q,)
     params = tuple(rng.standard_normal((batch, widths[l + 1], widths[l])) * 0.3 for l in range(depth))
     lr = rng.random((batch, 1, 1)) * 0.1
