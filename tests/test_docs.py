@@ -77,3 +77,40 @@ def test_documented_command_has_a_page_with_examples(command: str) -> None:
     page = source_root() / "docs" / "commands" / f"{command}.md"
     text = page.read_text(encoding="utf-8")
     assert f"modspec {command}" in text and "```sh" in text, page
+
+
+def _subparsers() -> dict:
+    import argparse
+
+    return next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def test_flag_tables_of_the_command_pages_show_the_metavars_the_parser_uses() -> None:
+    checked = 0
+    for name, parser in _subparsers().items():
+        text = (source_root() / "docs" / "commands" / f"{name}.md").read_text(encoding="utf-8")
+        by_flag = {o: a for a in parser._actions for o in a.option_strings}
+        for m in re.finditer(r"^\| `(--[a-z0-9-]+)([^`]*)` \|", text, re.M):
+            action = by_flag.get(m.group(1))
+            assert action is not None, f"docs/commands/{name}.md documents {m.group(1)}, which modspec {name} lacks"
+            if action.metavar is not None:
+                shown = " ".join(action.metavar) if isinstance(action.metavar, tuple) else action.metavar
+                assert m.group(2).strip() == (f"[{shown}]" if action.nargs == "?" else shown), (name, m.group(0))
+                checked += 1
+    assert checked >= 7, checked
+
+
+def test_every_example_on_a_command_page_parses() -> None:
+    import shlex
+
+    parser, count = build_parser(), 0
+    for page in sorted((source_root() / "docs" / "commands").glob("*.md")):
+        for block in re.findall(r"```sh\n(.*?)```", page.read_text(encoding="utf-8"), re.S):
+            for line in block.splitlines():
+                argv = shlex.split(line, comments=True)
+                ends = [i for i, token in enumerate(argv) if token in (">", ">>", "|", "&&", ";", "2>")]
+                argv = argv[:ends[0]] if ends else argv  # the command, without a redirection or pipe after it
+                if argv and argv[0] == "modspec":
+                    parser.parse_args(argv[1:])  # SystemExit on a flag or value the parser refuses
+                    count += 1
+    assert count >= 20, count
