@@ -18,7 +18,8 @@ from theory.fullrank import MAX_EXACT_N1, axes_probability, check_fullrank_args
 __all__ = ["FullrankRow", "FullrankReport", "fullrank_report", "EXACT_METHOD", "ESTIMATE_METHOD", "MAX_ESTIMATE_JS"]
 
 EXACT_METHOD = "exact: Moebius inversion over the lattice of code-spanned subspaces"
-ESTIMATE_METHOD = "estimate: Monte Carlo, exact ranks mod 2^61-1, 95% Wilson interval"
+ESTIMATE_METHOD = ("estimate: Monte Carlo, exact ranks mod a prime (2^31-1 for n1 <= 15, 2^61-1 at n1 = 16), "
+                   "95% Wilson interval")
 #: Most values of j an estimate covers when --j is not given (each costs `samples` draws).
 MAX_ESTIMATE_JS = 64
 

@@ -96,3 +96,12 @@ def test_heldout_report_records_the_seed_of_its_draw(capsys):
             "--seed", "3", "--arch", "dense", "--json"]
     assert main(argv) == 0
     assert json.loads(capsys.readouterr().out)["seed"] == 3
+
+
+def test_fullrank_estimate_reports_a_monte_carlo_interval_around_the_exact_value(capsys):
+    assert main(["fullrank", "--n1", "3", "--j", "4", "--estimate", "--samples", "2000", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    (row,) = data["rows"]
+    est = row["estimate"]
+    assert row["exact"] == "32/35" and est["samples"] == 2000 and est["low"] <= 32 / 35 <= est["high"], row
+    assert "2^31-1 for n1 <= 15" in est["method"]  # the prime the batched ranks use

@@ -147,3 +147,6 @@ def test_frobenius_norms_counting_shared_entries_equal_the_plain_sums():
         assert maps.fro_diff(a, a) == 0
         with pytest.raises(ValueError, match="one shape"):
             maps.fro_diff(a, b[:, :2])
+        # one entry (a 1 x 1 block of a map at n1 = 1) and no entry
+        assert maps.fro_diff(np.array([[x]], dtype=object), np.array([[y]], dtype=object)) == abs(x - y)
+        assert maps.fro_diff(a[:0], b[:0]) == 0
