@@ -133,3 +133,12 @@ def test_simulate_random_init_deviation_is_the_final_gap_to_the_converged_theory
     assert dev["rho"]["abs"] == pytest.approx(rho_gap, rel=1e-12, abs=1e-15)
     for k, v in dev["block_norms"].items():
         assert v["abs"] is not None and v["abs"] >= 0, k
+
+
+def test_simulate_takes_an_init_scale_from_the_command_line(capsys):
+    # a larger random start is further from the theory's small-init curve at t = 0
+    small = run_json(capsys, "simulate", "--arch", "dense", *DATA, "--init", "random", "--init-scale", "1e-4",
+                     "--steps", "0", "--quiet")
+    large = run_json(capsys, "simulate", "--arch", "dense", *DATA, "--init", "random", "--init-scale", "0.1",
+                     "--steps", "0", "--quiet")
+    assert large["block_norms"]["OO"][0] > 100 * small["block_norms"]["OO"][0]

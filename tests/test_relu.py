@@ -175,3 +175,13 @@ def test_relu_family_refuses_datasets_that_train_on_different_items():
     d1, d2 = Dataset(2, 1, 1, 1, 1, train=(0, 1)), Dataset(2, 1, 1, 1, 1, train=(0, 2))
     with pytest.raises(ValueError, match="datasets must share their training items"):
         relu_family([d1, d2], "dense", lr=0.05, steps=5, seeds=(0,), hidden=4)
+
+
+@pytest.mark.parametrize("arch", ["split", "segregated"])
+def test_modules_with_no_outputs_are_skipped_and_the_others_kept(arch):
+    # n2 = 0: the Omega module produces nothing and is dropped; the Gamma module after it must stay
+    from numeric.relu import family_modules
+
+    d = Dataset(2, 0, 1, 1, 1)
+    modules = family_modules(d, arch, (4,))
+    assert len(modules) == 1 and len(modules[0].rows) == d.n_out, modules
