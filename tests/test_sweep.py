@@ -494,3 +494,15 @@ def test_plot_of_a_sweep_without_finished_results_names_the_directory(tmp_path):
         pass
     with pytest.raises(ValueError, match="has no finished results to plot"):
         plot_sweep(tmp_path, "k1", "rho")
+
+
+def test_in_process_sweep_records_stop_at_the_first_failing_task_with_its_own_error():
+    # run_sweep_records (the report's sweeps) fails fast: the library's exception, not a stored failure
+    spec = parse_spec({"task": "half_time", "grid": {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "arch": "dense",
+                                                     "mode": "pi1", "a0": [0.9, 0.001]}})
+    with pytest.raises(ValueError, match="a0 must be below half"):
+        run_sweep_records(spec)
+    ok = parse_spec({"task": "half_time", "grid": {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "arch": "dense",
+                                                   "mode": "pi1", "a0": [0.001, 0.002]}})
+    summary, rows = run_sweep_records(ok)
+    assert summary.done == 2 and len(rows) == 2
