@@ -786,8 +786,12 @@ def init(
     modules, weights = [], []
     for module, reds, layout, rank in zip(architecture.modules, reduced, layouts, ranks):
         kind = linear_module(module.depth, rule)
-        p = max(r.Q_in.shape[1] for r in reds)
-        q = max(r.Q_out.shape[1] for r in reds)
+        # aligned widths: the layout's mode slots, then each dataset's own columns beyond its modes (random
+        # init keeps the rest of the data span), so a dataset with absent modes can be wider than any own basis
+        slots = sum(w for _, w in layout)
+        own = [sum(w for _, w, _, _ in r.modes) for r in reds]
+        p = max(slots + r.Q_in.shape[1] - o for r, o in zip(reds, own))
+        q = max(slots + r.Q_out.shape[1] - o for r, o in zip(reds, own))
         aligned = [_align(r, layout, p, q) for r in reds]
         Q_in_d, Q_out_d, Sx_d, Syx_d, Syy_d, pi_d, lam_d = (np.stack(a) for a in zip(*aligned))
         if not span_ok:  # the rule may leave the data spans: run in the full spaces
