@@ -212,15 +212,13 @@ def _rational_heldout_errors(d: Dataset, sees_identity: dict[str, bool], c: sp.R
     ``K^+ = C (C^T K C)^-1 C^T`` (range(K) = span(C); symmetric, and
     ``K K^+ = Pi_T``).
     """
-    _, BT = _training_codes(d)
     B = DomainMatrix.from_Matrix(exact_codes(d.n1)).convert_to(QQ)
-    BT = DomainMatrix.from_Matrix(BT).convert_to(QQ)
-    held = list(d.heldout_items)
-    Bh = B.extract(list(range(d.n1)), held)
+    rows, held = list(range(d.n1)), list(d.heldout_items)
+    BT, Bh = B.extract(rows, list(d.train_items)), B.extract(rows, held)
     K = BT * BT.transpose()
     cq = QQ.from_sympy(c)
     pivots = BT.rref()[1]
-    C = BT.extract(list(range(d.n1)), list(pivots))
+    C = BT.extract(rows, list(pivots))
     Ct = C.transpose()
     y = Ct * Bh  # C^T b_u as columns
     proj_h = C * (Ct * C).lu_solve(y)  # Pi_T b_u
