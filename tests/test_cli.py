@@ -112,13 +112,11 @@ def test_help_lists_every_command(capsys):
 
 def _stated_defaults():
     """(command, option, value argparse uses, default its help states) for every '(default X)' in the help."""
-    import argparse
     import re
 
-    from proofs.cli import build_parser
+    from .cli_parsers import subcommand_parsers
 
-    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
-    for name, parser in sub.choices.items():
+    for name, parser in subcommand_parsers().items():
         for action in parser._actions:
             value = action.const if action.default is None and action.const is not None else action.default
             for m in re.finditer(r"default:? ([^;),]+)", action.help or ""):

@@ -9,6 +9,7 @@ import pytest
 
 from proofs.cli import COMMANDS, build_parser
 
+from .cli_parsers import subcommand_parsers
 from .source import source_root
 
 #: Commands documented by a page docs/commands/<name>.md (each page has examples): every command.
@@ -25,8 +26,7 @@ SECTION = re.compile(r"docs/theory\.md\s+section\s+(\d+)")
 def _help_texts() -> dict[str, str]:
     parser = build_parser()
     texts = {"modspec": parser.format_help()}
-    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
-    texts.update({f"modspec {name}": p.format_help() for name, p in sub.choices.items()})
+    texts.update({f"modspec {name}": p.format_help() for name, p in subcommand_parsers(parser).items()})
     return texts
 
 
@@ -79,15 +79,9 @@ def test_documented_command_has_a_page_with_examples(command: str) -> None:
     assert f"modspec {command}" in text and "```sh" in text, page
 
 
-def _subparsers() -> dict:
-    import argparse
-
-    return next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)).choices
-
-
 def test_flag_tables_of_the_command_pages_show_the_metavars_the_parser_uses() -> None:
     checked = 0
-    for name, parser in _subparsers().items():
+    for name, parser in subcommand_parsers().items():
         text = (source_root() / "docs" / "commands" / f"{name}.md").read_text(encoding="utf-8")
         by_flag = {o: a for a in parser._actions for o in a.option_strings}
         for m in re.finditer(r"^\| `(--[a-z0-9-]+)([^`]*)` \|", text, re.M):
