@@ -38,6 +38,24 @@ def _normalized(what: str) -> str:
     return re.sub(r"eta=[0-9.e-]+", "eta=*", re.sub(r"t=[0-9./]+", "t=*", what))
 
 
+def _parts(theorem) -> list:
+    """The theorem's proof, certificate and (when it has one) simulation check functions."""
+    return [theorem.prove, theorem.certify] + ([theorem.simulate] if theorem.simulate else [])
+
+
+def _proof_wiring(theorem) -> tuple[str, ...]:
+    return tuple(sorted({c.what for c in theorem.run_proof().comparisons}))
+
+
+def _certificate_wiring(theorem, d) -> tuple[str, ...]:
+    with mpmath.workdps(50):
+        return tuple(sorted({_normalized(c.what) for c in theorem.run_certificate(d)}))
+
+
+def _simulation_wiring(theorem, d) -> tuple[str, ...]:
+    return tuple(sorted({_normalized(c.what) for c in theorem.run_simulation(d)}))
+
+
 REVIEWED = {
     "T1": Wiring(
         proof=(
@@ -554,7 +572,7 @@ def test_catalogue_lists_each_reviewed_theorem_once_in_order():
 def test_theorem_parts_come_from_its_own_claim_module(theorem):
     module = importlib.import_module(MODULES[theorem.id])
     assert module.THEOREM is theorem
-    parts = [theorem.prove, theorem.certify] + ([theorem.simulate] if theorem.simulate else [])
+    parts = _parts(theorem)
     assert {p.__module__ for p in parts} == {module.__name__}, [p.__module__ for p in parts]
     others = [t for t in CATALOGUE if t is not theorem]
     for part in ("prove", "certify", "simulate"):
@@ -564,22 +582,18 @@ def test_theorem_parts_come_from_its_own_claim_module(theorem):
 
 @pytest.mark.parametrize("theorem", CATALOGUE, ids=lambda t: t.id)
 def test_proof_compares_the_reviewed_identities(theorem):
-    got = tuple(sorted({c.what for c in theorem.run_proof().comparisons}))
-    assert got == REVIEWED[theorem.id].proof
+    assert _proof_wiring(theorem) == REVIEWED[theorem.id].proof
 
 
 @pytest.mark.parametrize("theorem", CATALOGUE, ids=lambda t: t.id)
 def test_certificate_measures_the_reviewed_quantities(theorem):
-    with mpmath.workdps(50):
-        got = tuple(sorted({_normalized(c.what) for c in theorem.run_certificate(WIRED_ON)}))
-    assert got == REVIEWED[theorem.id].certificate
+    assert _certificate_wiring(theorem, WIRED_ON) == REVIEWED[theorem.id].certificate
 
 
 @pytest.mark.parametrize("theorem", CATALOGUE, ids=lambda t: t.id)
 def test_simulation_check_measures_the_reviewed_quantities(theorem):
     assert (theorem.simulate is None) == (REVIEWED[theorem.id].simulation == ())
-    got = tuple(sorted({_normalized(c.what) for c in theorem.run_simulation(WIRED_ON)}))
-    assert got == REVIEWED[theorem.id].simulation
+    assert _simulation_wiring(theorem, WIRED_ON) == REVIEWED[theorem.id].simulation
 
 
 #: T5 is about n2 >= 1, k1 >= 1, r > 0 only; every other theorem is about every dataset.
@@ -635,17 +649,16 @@ def test_depth_catalogue_restates_each_reviewed_claim_from_its_own_module():
     theorems = depth_catalogue(3)
     assert [t.id for t in theorems] == list(DEPTH_REVIEWED) == [m.RESTATES for m in DEPTH_MODULES]
     for theorem, module in zip(theorems, DEPTH_MODULES):
-        parts = [theorem.prove, theorem.certify] + ([theorem.simulate] if theorem.simulate else [])
+        parts = _parts(theorem)
         assert {p.__module__ for p in parts} == {module.__name__}, [p.__module__ for p in parts]
 
 
 @pytest.mark.parametrize("theorem", depth_catalogue(3), ids=lambda t: t.id)
 def test_depth_restatement_is_wired_to_its_reviewed_identities_and_quantities(theorem):
     reviewed = DEPTH_REVIEWED[theorem.id]
-    assert tuple(sorted({c.what for c in theorem.run_proof().comparisons})) == reviewed.proof
-    with mpmath.workdps(50):
-        assert tuple(sorted({_normalized(c.what) for c in theorem.run_certificate(WIRED_ON)})) == reviewed.certificate
-    assert tuple(sorted({_normalized(c.what) for c in theorem.run_simulation(WIRED_ON)})) == reviewed.simulation
+    assert _proof_wiring(theorem) == reviewed.proof
+    assert _certificate_wiring(theorem, WIRED_ON) == reviewed.certificate
+    assert _simulation_wiring(theorem, WIRED_ON) == reviewed.simulation
 
 
 #: The readout family's claims (proofs/claims/readout/) on D(2, 1, 2, 1) with A = [[1, 1], [0, 2]] (two distinct
@@ -692,10 +705,8 @@ READOUT_REVIEWED = {
 def test_readout_claim_is_wired_to_its_reviewed_identities_and_quantities(theorem):
     reviewed = READOUT_REVIEWED[theorem.id]
     assert [t.id for t in READOUT_CATALOGUE] == list(READOUT_REVIEWED)
-    assert tuple(sorted({c.what for c in theorem.run_proof().comparisons})) == reviewed.proof
-    with mpmath.workdps(50):
-        got = tuple(sorted({_normalized(c.what) for c in theorem.run_certificate(READOUT_WIRED_ON)}))
-    assert got == reviewed.certificate
+    assert _proof_wiring(theorem) == reviewed.proof
+    assert _certificate_wiring(theorem, READOUT_WIRED_ON) == reviewed.certificate
     assert (theorem.simulate is None) == (reviewed.simulation == ())
 
 
