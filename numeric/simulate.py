@@ -137,7 +137,7 @@ from numeric.backends import compile_expr
 from numeric.kinds import GaussianInit, ModuleKind, SpectralInit, linear_module
 from numeric.maps import selection_matrix
 from numeric.matrices import data_matrices, mode_vectors, module_slices, training_items
-from numeric.learning import GRADIENT_DESCENT, LearningRule, ModuleStats, shared_right
+from numeric.learning import GRADIENT_DESCENT, LearningRule, ModuleStats, map_of, shared_right
 from theory import stability as stab
 from theory.architectures import Architecture, Module, get_architecture, with_depth
 from theory.dataset import Dataset
@@ -201,7 +201,8 @@ class ModuleSystem:
       mode vectors first; network b uses dataset ``System.dataset_index[b]``.
     * ``stats``: ``Sx`` (B, p, p), ``Syx`` (B, q, p), ``Syy`` (B, q, q), with a leading axis of 1
       instead of B when all networks share one dataset.
-    * ``perp`` (B, n_1, m_in) or None: the frozen part of the first layer outside the data span.
+    * ``perp`` (B, n_1, m_in) or None: the frozen part of the first layer outside the data span;
+      ``perp_gram`` (B, n_1, n_1) its constant ``perp perp^T`` (None without it).
     * ``slots``: mode name -> (first column, width); ``pi``, ``lam`` (B, m) per mode column
       (NaN where the mode is absent on a network's dataset).
     * ``loss_min`` (B,), ``w_star`` (B, q, p), ``sx_root`` (B, p, p): the least loss, the
@@ -210,7 +211,8 @@ class ModuleSystem:
     * ``lam_max`` (B,): largest eigenvalue of the module's full Sx (stability bound).
     * ``observers``: block key -> rows and columns of the blocks the module contributes to;
       ``out_omega``, ``in_omega``: the square roots that give the blocks' norms from the
-      reduced map (:func:`_complement`, :func:`observe`), leading axis 1 or B.
+      reduced map (:func:`_complement`, :func:`observe`), leading axis 1 or B;
+      ``in_columns``: the positions of the module's omega_x and of its gamma_x inputs.
     * ``mode_mean`` (m, n_modes): averages each mode's columns (mode strengths from the diagonal).
     """
 
@@ -234,6 +236,8 @@ class ModuleSystem:
     in_omega: "_Complement"
     root_diag: np.ndarray | None
     mode_mean: np.ndarray
+    perp_gram: np.ndarray | None = None
+    in_columns: tuple[np.ndarray, np.ndarray] = (np.zeros(0, int), np.zeros(0, int))
 
     @property
     def m(self) -> int:
@@ -615,13 +619,18 @@ def _complement(Q: np.ndarray, local: np.ndarray) -> _Complement:
     ``O(eps ||K||)``, not ``O(eps ||K||^2 / block)``.
     """
     A = Q[:, local, :]
+    other = np.setdiff1d(np.arange(Q.shape[1]), local)
     mask = (np.einsum("dij,dij->dj", Q, Q) > 0.25).astype(float)  # squared column norms: 1 or 0
     Zs, cs = [], []
-    for a in A:
+    for a, rest in zip(A, Q[:, other, :]):
         s, Y = np.linalg.eigh(a @ a.T) if a.shape[0] else (np.zeros(0), np.zeros((0, 0)))
         keep = s > _GRAM_RTOL * max(float(s[-1]), 0.0) if s.size else s > 0
-        Zs.append((a.T @ Y[:, keep]) / np.sqrt(s[keep]))
-        cs.append(1.0 - np.sqrt(1.0 - np.clip(s[keep], 0.0, 1.0)))
+        Z = (a.T @ Y[:, keep]) / np.sqrt(s[keep])
+        # 1 - s as ||L z||^2, a sum of squares: 1.0 - s would leave rounding of size eps where s is 1
+        # (A's rows span whole columns, e.g. a square Q), and its square root sqrt(eps), not eps, in F
+        one_minus_s = np.sum((rest @ Z) ** 2, axis=0)
+        Zs.append(Z)
+        cs.append(1.0 - np.sqrt(np.clip(one_minus_s, 0.0, 1.0)))
     r = max(z.shape[1] for z in Zs)
     Z = np.stack([_pad(z, (Q.shape[2], r)) for z in Zs])
     c = np.stack([_pad(x, (r,)) for x in cs])
@@ -849,6 +858,7 @@ def init(
             perp, slots, pi_d[d_idx], lam_d[d_idx], np.maximum(loss_min_d, 0.0)[d_idx], w_star_d[d_idx],
             root[d_idx], np.array([r.lam_max for r in reds])[d_idx],
             _observers(datasets[0], rows, cols), out_c, in_c, root_diag, mode_mean,
+            None if perp is None else perp @ perp.mT, (_local(cols, sl["omega_x"]), _local(cols, sl["gamma_x"])),
         ))
         weights.append(params)
 
@@ -968,14 +978,49 @@ def _sq(A: np.ndarray) -> np.ndarray:
     return np.einsum("...ij,...ij->...", A, A)
 
 
-def _block_norms_with_perp(ms: ModuleSystem, w: tuple[np.ndarray, ...], Q_in: np.ndarray,
+def _block_norms_with_perp(ms: ModuleSystem, w: tuple[np.ndarray, ...], K: np.ndarray, Q_in: np.ndarray,
                            ) -> tuple[dict[str, np.ndarray], np.ndarray]:
     """Squared block norms and the OO block when the first layer has a frozen part outside the data span.
 
-    ``X = W_L ... W_2 (W1_r Q_in^T + perp)`` (..., q, m_in) is the map in the
-    module's own input columns; its rows are split as in :func:`_block_norms`
-    (omega rows ``A_out X``, gamma rows with the norm of ``F_out X``), so the
-    product with ``Q_out`` (m_out x q x m_in per network) is never formed.
+    The map on the module's own inputs is ``X = K Q_in^T + S perp`` (``K`` the
+    reduced map, ``S = W_L ... W_2``, (..., q, h)). Its omega rows ``A_out X``
+    (a few rows) and its omega columns ``X_O`` are formed directly (small), the
+    gamma rows by their norm ``||F_out X_O||`` (:func:`_complement`). The GG
+    block, the rest, is ``||X||^2`` minus the other three, with
+    ``||X||^2 = ||K||^2 + tr(S (perp perp^T) S^T)`` (``perp Q_in = 0``, and
+    ``perp perp^T`` is a constant h x h): so X itself (q x m_in per network) is
+    not formed. Where that difference leaves less than a quarter of
+    ``||X||^2`` it is recomputed from X (:func:`_block_norms_formed`), as in
+    :func:`_block_norms`, so its rounding error stays ``O(eps ||X||)``.
+    """
+    o = ms.out_omega
+    S = map_of(w[1:]) if len(w) > 1 else None
+    omega, gamma = ms.in_columns
+    aS = o.A if S is None else o.A @ S
+    a_x = shared_right(o.A @ K, np.ascontiguousarray(Q_in.mT)) + aS @ ms.perp  # omega rows, (..., r_o, m_in)
+    cols_sq = np.einsum("...ij,...ij->...j", a_x, a_x)
+    x_o = shared_right(K, np.ascontiguousarray(Q_in[..., omega, :].mT))
+    x_o = x_o + (ms.perp[..., omega] if S is None else S @ ms.perp[..., omega])
+    norms = {"OO": np.sum(cols_sq[..., omega], axis=-1), "GO": np.sum(cols_sq[..., gamma], axis=-1),
+             "OG": _sq(o.apply_left(x_o))}
+    if "GG" in ms.observers:
+        total = _sq(K) + (np.sum((S @ ms.perp_gram) * S, axis=(-2, -1)) if S is not None
+                          else np.trace(ms.perp_gram, axis1=-2, axis2=-1))
+        gg = total - norms["OO"] - norms["GO"] - norms["OG"]
+        cancelled = ~(gg >= 0.25 * total)  # also NaN
+        if np.any(cancelled):
+            gg = np.where(cancelled, _block_norms_formed(ms, w, Q_in)[0]["GG"], gg)
+        norms["GG"] = gg
+    return {key: norms[key] for key in ms.observers}, a_x[..., omega]
+
+
+def _block_norms_formed(ms: ModuleSystem, w: tuple[np.ndarray, ...], Q_in: np.ndarray,
+                        ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """The blocks of :func:`_block_norms_with_perp` from the formed map ``X`` (..., q, m_in), each directly.
+
+    Its rows are split as in :func:`_block_norms` (omega rows ``A_out X``,
+    gamma rows with the norm of ``F_out X``), so the product with ``Q_out``
+    (m_out x q x m_in per network) is never formed.
     """
     X = _module_map(ms, w, Q_in, None)
     o = ms.out_omega
@@ -1053,7 +1098,7 @@ def observe(system: System, state: State, modes: dict[str, np.ndarray] | None = 
         if ms.perp is None:
             norms, oo = _block_norms(ms, K, tuple(ms.observers))
         else:  # the frozen part is not in the reduced map: blocks of the map on the module's own inputs
-            norms, oo = _block_norms_with_perp(ms, w, _network_bases(system, ms)[0])
+            norms, oo = _block_norms_with_perp(ms, w, K, _network_bases(system, ms)[0])
         for key, value in norms.items():
             sq[key] += value
         if "OO" in ms.observers:
@@ -1184,21 +1229,34 @@ def _mode_values(ms: ModuleSystem, per_column: np.ndarray) -> np.ndarray:
     return per_column[:, first]
 
 
-def _escaped(system: System, strengths: np.ndarray, module: int) -> np.ndarray:
-    """Per step, True where a mode of ``module`` is past its escape point on some network (module docstring).
+def _escape_test(system: System, module: int) -> Callable[[np.ndarray], np.ndarray]:
+    """The test, for ``module``, of mode strengths past their escape point on some network (module docstring).
 
-    ``strengths`` (n, B, n_modes) mode strengths after n consecutive steps; returns (n,) bool.
+    The returned function takes the strengths (n, B, n_modes) after n
+    consecutive steps and returns (n,) bool, True at the steps where some
+    present mode has ``eta a^((L-2)/L) (lambda a - pi) > 2`` (``a = |strength|``)
+    or a non-finite strength. Its constants are prepared once per run.
     """
     ms = system.modules[module]
     depth = ms.module.depth
-    pi, lam = _mode_values(ms, ms.pi)[None], _mode_values(ms, ms.lam)[None]
-    lr = system.lr[None, :, None]
-    a = np.abs(strengths)
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        phi = lr * a ** ((depth - 2) / depth) * (lam * a - pi)
-        bad = (phi > 2.0) | ~np.isfinite(strengths)
-    bad &= np.isfinite(pi)
-    return np.any(bad, axis=(1, 2))
+    pi, lam = _mode_values(ms, ms.pi), _mode_values(ms, ms.lam)
+    present = np.isfinite(pi)
+    lr = system.lr[:, None]
+    slope = np.where(present, lr * lam, 0.0)[None]  # absent modes: 0, never past a point
+    offset = np.where(present, lr * pi, 0.0)[None]
+    power = (depth - 2) / depth
+    mask = None if present.all() else present[None]
+
+    def escaped(strengths: np.ndarray) -> np.ndarray:
+        a = np.abs(strengths)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            phi = slope * a - offset if depth == 2 else a**power * (slope * a - offset)
+            bad = (phi > 2.0) | ~np.isfinite(strengths)
+        if mask is not None:
+            bad &= mask
+        return np.any(bad, axis=(1, 2))
+
+    return escaped
 
 
 def _divergence(system: System, t: int, t0: int, why: str) -> DivergenceError:
@@ -1263,6 +1321,7 @@ def run(
     reports = set(range(chunk, steps + 1, chunk)) | {steps} if steps and progress is not None else set()
     escape = (system.init == "spectral" and system.rule is GRADIENT_DESCENT
               and all(_has_closed_form(d) for d in system.datasets))
+    escapes = [_escape_test(system, i) for i in range(len(system.modules))] if escape else []
     B = system.batch
     kinds = [ms.kind for ms in system.modules]
     ms_list = [ms.m for ms in system.modules]
@@ -1290,7 +1349,10 @@ def run(
     presence = [np.isfinite(_mode_values(ms, ms.pi)) for ms in system.modules]  # (B, n_modes) each
     ts, obs = [], []
     next_ckpt = 0  # index into ckpts of the next checkpoint to observe
-    pending: list[tuple[list[int], tuple]] = []  # (steps, their states stacked) awaiting observation
+    # checkpoint states awaiting observation are copied into one stack (at most _OBSERVE_BYTES), observed at once
+    cap = max(1, min(len(ckpts), _OBSERVE_BYTES // max(per_state, 1)))
+    stack = [tuple(np.empty((cap,) + w.shape) for w in ws) for ws in state.weights]
+    pending: list[int] = []  # their steps
 
     def process(c0: int, c1: int) -> None:
         """Modes, checks and checkpoint observables of steps c0..c1 (one contiguous range of slots)."""
@@ -1302,8 +1364,8 @@ def run(
             states = tuple(r[window] for r in ring)
             if m:
                 np.matmul(_slot_diagonal(states, m), avg, out=record[i][c0:c1 + 1])
-                if escape:
-                    hit = _first(_escaped(system, record[i][c0:c1 + 1], i))
+                if escapes:
+                    hit = _first(escapes[i](record[i][c0:c1 + 1]))
                     if hit is not None and (bad_escape is None or hit < bad_escape):
                         bad_escape = hit
             for r in states:
@@ -1320,11 +1382,12 @@ def run(
         first = next_ckpt
         while next_ckpt < len(ckpts) and ckpts[next_ckpt] <= c1:
             next_ckpt += 1
-        taken = ckpts[first:next_ckpt]
-        if taken:  # copies of the checkpoint states, observed many at a time (flush)
-            take = [c % R for c in taken]
-            pending.append((taken, tuple(tuple(r[take] for r in ring) for ring in rings)))
-            if sum(len(t) for t, _ in pending) * per_state >= _OBSERVE_BYTES:
+        for c in ckpts[first:next_ckpt]:  # copied into the stack, observed many at a time (flush)
+            for layers, ring in zip(stack, rings):
+                for target, r in zip(layers, ring):
+                    target[len(pending)] = r[c % R]
+            pending.append(c)
+            if len(pending) == cap:
                 flush()
         if c1 in reports:
             progress(c1, steps)
@@ -1333,8 +1396,8 @@ def run(
         """Observe the pending checkpoint states in one call of :func:`observe`."""
         if not pending:
             return
-        taken = [c for t, _ in pending for c in t]
-        stacked = tuple(tuple(np.concatenate(layer) for layer in zip(*mods)) for mods in zip(*(w for _, w in pending)))
+        taken, n = list(pending), len(pending)
+        stacked = tuple(tuple(layer[:n] for layer in layers) for layers in stack)
         modes = {}
         for ms, rec, present in zip(system.modules, record, presence):
             vals = np.where(present, rec[taken], np.nan)

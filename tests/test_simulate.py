@@ -649,6 +649,69 @@ def test_gg_block_is_computed_directly_where_the_difference_would_cancel():
     assert np.sqrt(norms["GG"][0]) == pytest.approx(exact, rel=1e-6), (np.sqrt(norms["GG"][0]), exact)
 
 
+def test_gg_block_with_a_frozen_part_is_computed_from_the_map_where_the_difference_would_cancel():
+    # Random init: the map is X = K Q_in^T + S perp (S = W_2, perp the frozen part of the first
+    # layer). GG is ||X||^2 minus the other blocks unless that keeps under a quarter of ||X||^2;
+    # then it is recomputed from X. Rows of S in the omega span only (plus a 1e-9 gamma part)
+    # make GG tiny: the difference alone would be off by about eps ||X||^2, far above GG.
+    import importlib
+
+    sim = importlib.import_module("numeric.simulate")
+    d = Dataset(3, 2, 1, 2, Fraction(1, 2))
+    system, state = init([d], "dense", lr=0.05, init="random", init_scale=0.5)
+    ms = system.modules[0]
+    assert ms.perp is not None
+    W1, W2 = (w[0] for w in state.weights[0])
+    A = ms.out_omega.A[0]  # omega rows of Q_out (r x q), orthonormal rows (q = the full output space)
+    W2 = 1e3 * A.T @ (A @ W2) + 1e-9 * np.ones_like(W2)
+    w = (W1[None], W2[None])
+    K = W2 @ W1
+    Q_in = ms.Q_in
+    X = W2 @ (W1 @ Q_in[0].T + ms.perp[0])
+    Q_out = ms.Q_out[0]
+    full = Q_out @ X
+    sl = d.block_slices()
+    rows = np.isin(ms.rows, np.arange(d.n_out)[sl["gamma_y"]])
+    cols = np.isin(ms.cols, np.arange(d.n_in)[sl["gamma_x"]])
+    exact = np.sum(full[np.ix_(rows, cols)] ** 2)
+    exact_og = np.sum(full[np.ix_(rows, ~cols)] ** 2)
+    total = np.sum(X**2)
+    norms, _ = sim._block_norms_with_perp(ms, w, K[None], Q_in)
+    assert exact < 1e-20 * total  # GG is far below the rounding of the difference
+    # the gamma-row entries (about 1e-9) carry rounding of about eps ||X|| = 8e-13 each, in the
+    # test's reference too: relative 1e-3 in the norm, 2e-3 in its square
+    assert norms["GG"][0] == pytest.approx(exact, rel=1e-2, abs=0), (norms["GG"][0], exact)
+    # gamma rows of omega columns: also tiny. With the complement's 1 - s taken as 1.0 - s (rounding
+    # eps where s = 1, its square root 1.5e-8 in F) both blocks came out near 4e-10
+    assert norms["OG"][0] == pytest.approx(exact_og, rel=1e-2, abs=0), (norms["OG"][0], exact_og)
+    # negative control: the difference of the squared norms alone cannot resolve GG
+    others = sum(v[0] for k, v in norms.items() if k != "GG")
+    assert not abs(total - others - exact) <= 1e-2 * exact
+
+
+def test_block_norms_with_a_frozen_part_equal_those_of_the_formed_map():
+    # The blocks of a random-init module from small products (omega rows, omega columns, ||X||^2
+    # from K and perp perp^T) equal the blocks of the formed map X on a trained state, to
+    # float64 rounding of ||X||^2: the inner sizes are at most size(d) (orthonormal bases).
+    import importlib
+
+    sim = importlib.import_module("numeric.simulate")
+    for d, depth in ((Dataset(3, 2, 1, 2, Fraction(1, 2)), 2), (Dataset(4, 2, 2, 1, 1), 3),
+                     (Dataset(3, 1, 2, 2, 1), 1)):
+        system, state = init([d], "dense", lr=0.05, init="random", init_scale=0.3, seeds=(0, 1), depth=depth)
+        state = run(system, state, steps=40).state
+        ms = system.modules[0]
+        w = state.weights[0]
+        fast, oo_fast = sim._block_norms_with_perp(ms, w, ms.kind.map(w), ms.Q_in)
+        formed, oo = sim._block_norms_formed(ms, w, ms.Q_in)
+        total = np.sum(formed["OO"] + formed["GO"] + formed["OG"] + formed["GG"])
+        assert set(fast) == set(formed)
+        for key in formed:
+            np.testing.assert_allclose(fast[key], formed[key], rtol=0, atol=16 * size(d) * EPS * total,
+                                       err_msg=f"{key} depth {depth}")
+        np.testing.assert_allclose(oo_fast, oo, rtol=0, atol=16 * size(d) * EPS * np.sqrt(total))
+
+
 # --------------------------------------------------------------------------- regression: depth 2 unchanged
 
 #: simulate outputs recorded on main before module kinds and depth L were introduced
