@@ -178,3 +178,22 @@ def test_rules_batched_over_seeds_equal_single_runs():
     for b, seed in enumerate((0, 3)):
         one = train_rule(D, "dense", "antihebbian", -0.2, lr=0.1, steps=100, seeds=(seed,))
         np.testing.assert_allclose(batch.final_map[b], one.final_map[0], rtol=0, atol=1e-14)
+
+
+def test_map_deviation_of_each_network_is_relative_to_its_own_least_squares_map():
+    # Two datasets of one shape (r = 1/4 and r = 2, least-squares maps of different norms, ~1.74 and
+    # ~1.87): each network's deviation ||W - W*|| / ||W*|| uses its own W*, so it equals that network
+    # trained alone and the ratio computed here from its final map (a norm over the whole batch
+    # would divide by ~2.55 instead)
+    from fractions import Fraction
+
+    from numeric.maps import least_squares_map
+
+    pair = (Dataset(2, 1, 1, 1, Fraction(1, 4)), Dataset(2, 1, 1, 1, 2))
+    batch = train_rule(list(pair), "dense", "oja", 0.5, lr=0.1, steps=100, seeds=(0,))
+    for b, d in enumerate(pair):
+        w_star = least_squares_map(d, "dense", "numpy")
+        want = np.linalg.norm(batch.final_map[b] - w_star) / np.linalg.norm(w_star)
+        assert batch.map_deviation[b] == pytest.approx(want, rel=1e-12)
+        alone = train_rule(d, "dense", "oja", 0.5, lr=0.1, steps=100, seeds=(0,))
+        assert batch.map_deviation[b] == pytest.approx(alone.map_deviation[0], rel=1e-9)

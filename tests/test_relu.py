@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import math
+import re
+
 import numpy as np
 import pytest
 
@@ -129,6 +132,45 @@ def test_relu_stable_run_is_not_flagged():
     # negative control of the divergence check: the same run at a stable step size finishes
     res = relu_family(Dataset(3, 2, 1, 1, 2), "dense", lr=0.05, steps=200, seeds=(0,), hidden=16)
     assert res.loss[0, -1] < res.loss[0, 0]
+
+
+def _linear_problem(scale: float):
+    """One linear layer (no hidden ReLU) on 2 inputs and 4 items, targets of size ``scale``."""
+    rng = np.random.default_rng(7)
+    return (ReluModule("m", (0, 1), (0,), ()),), rng.normal(size=(1, 2, 4)), scale * rng.normal(size=(1, 1, 4))
+
+
+def test_relu_loss_growing_a_millionfold_is_divergence_while_still_finite():
+    # lr far above 2 / (top curvature): the loss of the linear layer grows geometrically; 6 steps
+    # (checked after every step) take it far past a millionfold of its start while every value
+    # stays finite, so only the growth check can see it
+    modules, X, Y = _linear_problem(1.0)
+    finite_run = fit(modules, X, Y, lr=np.array([1e-3]), steps=0, seeds=(0,))
+    first = float(finite_run.loss[0, 0])
+    with pytest.raises(ReluDivergenceError, match=r"diverged at step \d+: network 0") as err:
+        fit(modules, X, Y, lr=np.array([20.0]), steps=6, seeds=(0,))
+    loss = float(re.search(r"has loss (\S+) ", str(err.value)).group(1))
+    assert math.isfinite(loss) and loss > 1e6 * first
+
+
+def test_relu_stable_run_from_a_large_loss_is_not_flagged():
+    # negative control at another scale: targets of size 1e4 (initial loss ~1e8) and a stable step;
+    # the loss only decreases, so the growth check (relative to the initial loss) must stay silent
+    modules, X, Y = _linear_problem(1e4)
+    res = fit(modules, X, Y, lr=np.array([0.05]), steps=50, seeds=(0,))
+    assert res.loss[0, 0] > 1e6 and res.loss[0, -1] < res.loss[0, 0]
+
+
+def test_relu_initial_weights_have_the_he_variance_two_over_fan_in():
+    # 40 000 weights of one layer with fan_in 50 drawn N(0, 2 / fan_in): the sample variance has relative
+    # standard deviation sqrt(2 / n) = 0.7%, so 5% (7 standard deviations) separates 2 / fan_in from
+    # any other factor (3 / fan_in is 50% off); init_scale multiplies the standard deviation
+    fan_in, fan_out = 50, 800
+    module = ReluModule("m", tuple(range(fan_in)), tuple(range(fan_out)), ())
+    for scale in (1.0, 0.5):
+        (layer,), = init_params((module,), (0,), init_scale=scale)
+        assert layer.W.shape == (1, fan_out, fan_in) and not layer.b.any()
+        assert float(np.var(layer.W)) == pytest.approx(scale**2 * 2 / fan_in, rel=0.05)
 
 
 @pytest.mark.parametrize("kwargs, name", [

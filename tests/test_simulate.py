@@ -369,6 +369,62 @@ def test_stability_bound_is_two_over_top_hessian_eigenvalue_at_fixed_point(d, ar
     assert float(stability_bound(system)[0]) == pytest.approx(2 / max(tops), rel=1e-5)
 
 
+def cauchy_schwarz_curvature(ms, weights) -> float:
+    """THEORY of the simulate docstring, written here for one network: with ``S_j = W_L ... W_(j+1)``,
+    ``P_j = W_j ... W_1`` and ``E = Syx - W Sx``, the Hessian of the loss at ``weights`` is bounded by
+    ``sum_j s(S_j)^2 s(P_(j-1) Sx^(1/2))^2 + s(E) max_i sum_(j != i) prod_(l != i, j) s(W_l)``."""
+    Sx, Syx = ms.stats.Sx[0], ms.stats.Syx[0]
+    lam, V = np.linalg.eigh(Sx)
+    root = V @ np.diag(np.sqrt(np.clip(lam, 0, None))) @ V.T
+    ws = [w[0] for w in weights]
+    depth = len(ws)
+    s = lambda A: float(np.linalg.norm(A, 2)) if A.size else 0.0  # noqa: E731
+
+    def chain(layers):
+        out = np.eye(ws[0].shape[1]) if not layers else layers[0]
+        for W in layers[1:]:
+            out = W @ out
+        return out
+
+    gn = 0.0
+    for j in range(1, depth + 1):  # 1-based layer j: S_j = W_L ... W_(j+1), P_(j-1) = W_(j-1) ... W_1
+        suffix = chain(ws[j:]) if j < depth else None
+        gn += (1.0 if suffix is None else s(suffix)) ** 2 * s(chain(ws[:j - 1]) @ root) ** 2
+    E = Syx - chain(ws) @ Sx
+    norms = [s(W) for W in ws]
+    pairs = max(sum(math.prod(norms[l] for l in range(depth) if l not in (i, j)) for j in range(depth) if j != i)
+                for i in range(depth))
+    return gn + s(E) * pairs
+
+
+@pytest.mark.parametrize("arch,depth", [("dense", 2), ("dense", 3), ("split", 2)])
+def test_stability_bound_from_large_initial_weights_is_the_cauchy_schwarz_bound_there(arch, depth):
+    # From a0 = 3 (three times the largest fixed-point strength of Dataset(2, 1, 1, 1, 1)) the
+    # initial-state curvature exceeds the fixed point's, so it alone decides the bound: the bound
+    # must be 2 / (the Cauchy-Schwarz bound written above), and stay below 2 / (the top eigenvalue
+    # of the finite-difference Hessian at those weights), which it bounds. rel 1e-12: both sides
+    # are a few spectral norms of 4 x 4 matrices (rounding ~1e-15).
+    d = Dataset(2, 1, 1, 1, 1)
+    system, state = init([d], arch, lr=0.01, a0=3.0, depth=depth)
+    h_star = 2 / float(stability_bound(system)[0])
+    h0 = max(cauchy_schwarz_curvature(ms, ws) for ms, ws in zip(system.modules, state.weights))
+    assert h0 > 2 * h_star  # the initial state decides, with a margin
+    assert float(stability_bound(system, state)[0]) == pytest.approx(2 / h0, rel=1e-12)
+    for ms, ws in zip(system.modules, state.weights):
+        Sx, Syx, Syy = (x[0] for x in ms.stats)
+        shapes = [w[0].shape for w in ws]
+        sizes = np.cumsum([0] + [a * b for a, b in shapes])
+
+        def loss(th, shapes=shapes, sizes=sizes, Sx=Sx, Syx=Syx, Syy=Syy):
+            W = np.eye(shapes[0][1])
+            for k, shp in enumerate(shapes):
+                W = th[sizes[k]:sizes[k + 1]].reshape(shp) @ W
+            return 0.5 * np.trace(Syy) - np.sum(W * Syx) + 0.5 * np.sum((W @ Sx) * W)
+
+        top = fd_hessian_top(loss, np.concatenate([w[0].ravel() for w in ws]))
+        assert top <= h0 * (1 + 1e-5), (top, h0)  # the FD error of fd_hessian_top
+
+
 def test_divergence_error_is_numerical_trouble_not_bad_usage():
     # The CLI maps ArithmeticError to exit 1 and ValueError to exit 2.
     assert issubclass(DivergenceError, ArithmeticError) and not issubclass(DivergenceError, ValueError)
@@ -536,6 +592,7 @@ def test_rho_is_nan_without_compositional_outputs():
     (dict(every=0), "every must be an integer >= 1"),
     (dict(a0=0.0), "a0 must be a real number > 0"),
     (dict(init_scale=-1.0, init="random"), "init_scale must be a real number > 0"),
+    (dict(init_scale="big", init="random"), r"init_scale must be a real number > 0; got 'big'"),
     (dict(init="orthogonal"), "init must be one of spectral, random"),
     (dict(hidden=1), r"hidden must be an integer >= 4"),
     (dict(depth=0), r"depth must be an integer in \[1, "),

@@ -67,3 +67,10 @@ def test_a_wrong_curvature_fails_the_derivation(monkeypatch, tmp_path):
 def test_invalid_depth_raises_value_error_naming_depth(bad):
     with pytest.raises(ValueError, match="depth must be"):
         st.derive_stability(bad)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, True, "2"])
+def test_curvature_refuses_a_depth_that_is_not_a_positive_integer_naming_depth(bad):
+    # 1.5 is not an integer though >= 1; 0 is an integer below 1: each alone is refused
+    with pytest.raises(ValueError, match=r"^depth must be an integer >= 1; got "):
+        st.curvature(bad)

@@ -254,6 +254,26 @@ def test_learning_rate_at_or_above_the_stability_bound_is_refused(depth):
     theory_trajectory(d, "dense", lr=0.99 * bound, a0=1e-3, steps=10, depth=depth)  # just below: accepted
 
 
+@pytest.mark.parametrize("depth", [None, 3])
+def test_learning_rate_unstable_only_at_large_initial_weights_is_refused(depth):
+    # From a0 = 3 (three times the largest fixed point of this dataset) the curvature at the initial
+    # weights exceeds the fixed point's by more than a factor 2 (pinned in test_simulate against
+    # the Cauchy-Schwarz bound written there): a learning rate stable at the fixed point but not
+    # at the start is refused; one below both bounds is accepted.
+    from numeric.simulate import init, stability_bound
+
+    d = Dataset(2, 1, 1, 1, 1)
+    kwargs = {} if depth is None else {"depth": depth}
+    system, state = init([d], "dense", lr=1e-3, a0=3.0, **kwargs)
+    at_fixed_point = float(np.min(stability_bound(system)))
+    with_start = float(np.min(stability_bound(system, state)))
+    assert with_start < at_fixed_point / 2
+    between = math.sqrt(with_start * at_fixed_point)
+    with pytest.raises(ValueError, match=r"lr must be below the stability bound .* got lr = "):
+        theory_trajectory(d, "dense", lr=between, a0=3.0, steps=10, depth=depth)
+    theory_trajectory(d, "dense", lr=0.9 * with_start, a0=3.0, steps=10, depth=depth)  # below both: accepted
+
+
 @pytest.mark.parametrize("bad", [0, 7, 2.5, "3"])
 def test_depth_outside_range_is_refused_naming_depth(bad):
     with pytest.raises(ValueError, match=r"depth must be an integer in \[1, 6\]"):
