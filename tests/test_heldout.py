@@ -162,6 +162,31 @@ def test_without_identity_inputs_generalization_needs_the_selected_axes_in_the_t
         assert _generalizes(exact_heldout_errors(d, "dense")) == axes_in_span(d), train
 
 
+def test_gd_heldout_runs_twice_the_small_init_growth_time_of_its_slowest_mode():
+    # The stated schedule (numeric.heldout._schedule), derived here from the training statistics of
+    # the one dense module: eta = 1 / (2 max(sigma_max(W*), 1) lambda_max(Sx)) keeps every step below the
+    # curvature bound; a deep mode of singular value sigma grows from the initial product of two layers
+    # of scale s, i.e. from s^2, at the rate eta sigma lambda per step, so it needs ln(1/s^2) e-folds to
+    # grow and ln(1/CONVERGED) more to settle; the run is twice the slowest mode's need.
+    import numpy as np
+
+    from numeric.heldout import INIT_SCALE
+    from numeric.matrices import item_matrices
+
+    d = Dataset(3, 2, 1, 1, 2, train=PAPER_TRAIN)
+    X, Y = item_matrices(d)
+    X, Y = X[:, list(PAPER_TRAIN)], Y[:, list(PAPER_TRAIN)]
+    Sx, Syx = X @ X.T / 3, Y @ X.T / 3
+    lam = np.linalg.eigvalsh(Sx)
+    lam_min = min(v for v in lam if v > 1e-9 * lam[-1])  # exact data: non-zero eigenvalues are O(1)
+    sigma = [v for v in np.linalg.svd(Syx @ np.linalg.pinv(Sx), compute_uv=False) if v > 1e-9]
+    eta = 1 / (2 * max(max(sigma), 1.0) * lam[-1])
+    need = (math.log(1 / INIT_SCALE**2) + math.log(1 / CONVERGED)) / (eta * min(sigma) * lam_min)
+    gd = gd_heldout(d, "dense")
+    assert gd.lr == pytest.approx(eta, rel=1e-12)
+    assert abs(gd.steps - 2 * need) <= 1, (gd.steps, 2 * need)  # ceil, and rounding of the statistics
+
+
 def test_gd_comparison_rejects_a_wrong_theory():
     # Negative control: dense gradient descent against the segregated prediction misses by O(1).
     d = Dataset(3, 2, 1, 1, 2, train=PAPER_TRAIN)
