@@ -45,6 +45,10 @@ INVERSION_RTOL = 1e-10
 _EPS = float(np.finfo(float).eps)
 #: Bisection halvings of the bracket, then Newton polishing steps (each Newton step squares the error).
 _BISECTIONS, _NEWTON = 64, 3
+#: Extra bits of the Newton polish of :func:`mp_strength`: the rounding of ``G(v) - target`` (a
+#: difference of terms of order 1) reaches v amplified by ``v^(L-1) |v^L - 1|`` (~2^23 at v = 10, L = 4),
+#: so 64 bits keep v to 4 eps of the working precision far above a* as well.
+_GUARD_BITS = 64
 
 
 class PrecisionError(ArithmeticError):
@@ -139,15 +143,19 @@ def mp_strength(pi: Any, lam: Any, a0: Any, t: Any, tau: Any, depth: int) -> Any
             mid = (lo + hi) / 2
             lo, hi = (mid, hi) if v_of(mid) != 1 and f(mid) < 0 else (lo, mid)
         w = (lo + hi) / 2
-    for _ in range(60):
-        if v_of(w) == 1:  # a = a* to the working precision
-            break
-        step = f(w) / df(w)
-        w -= step
-        if abs(step) * mpmath.exp(-w) <= 4 * mpmath.eps:  # v = 1 -+ e^(-w) resolved to the working precision
-            break
-    else:
-        raise PrecisionError(f"Newton inversion of t(a) at depth {depth} did not converge at {mpmath.mp.dps} digits")
+    eps, dps = +mpmath.eps, mpmath.mp.dps  # of the working precision (mpmath.eps follows the context)
+    # Newton runs with guard bits: the rounding of G(v) - target moves v by v^(L-1) |v^L - 1| times as much
+    # (dv/dG = e^(-w) / (dG/dw)), which far above a* (v >= 2) is more than the 4 eps asked for below
+    with mpmath.workprec(mpmath.mp.prec + _GUARD_BITS):
+        for _ in range(60):
+            if v_of(w) == 1:  # a = a* to the working precision
+                break
+            step = f(w) / df(w)
+            w -= step
+            if abs(step) * mpmath.exp(-w) <= 4 * eps:  # v = 1 -+ e^(-w) resolved to the working precision
+                break
+        else:
+            raise PrecisionError(f"Newton inversion of t(a) at depth {depth} did not converge at {dps} digits")
     v = v_of(w)
     return star * v ** depth
 

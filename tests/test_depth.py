@@ -78,6 +78,40 @@ def _theory_integrand(depth):
             lambda a, pi, lam: depth * a ** (2 - mpmath.mpf(2) / depth) * (pi - lam * a))
 
 
+#: A mode decaying from far above a* (v = (a/a*)^(1/L) above 2 at the times below).
+FAR_ABOVE = (mpmath.mpf(13) / 10, mpmath.mpf(7) / 10, 20)  # pi, lambda, tau
+FAR_TIMES = (mpmath.mpf(10) ** -4, mpmath.mpf(10) ** -3, mpmath.mpf(10) ** -2)
+
+
+@pytest.mark.parametrize("v0", [2.5, 2.9])
+def test_50_digit_inversion_decaying_from_far_above_equals_the_depth_2_closed_form(v0):
+    pi, lam, tau = FAR_ABOVE
+    with mpmath.workdps(50):
+        star = pi / lam
+        a0 = star * mpmath.mpf(v0) ** 2
+        for t in FAR_TIMES:
+            want = star / (1 - (1 - star / a0) * mpmath.exp(-2 * pi * t / tau))  # THEORY.md section 3
+            assert 2 ** 2 * star < want
+            assert abs(nd.mp_strength(pi, lam, a0, t, tau, 2) - want) <= CERT_TOL * want
+
+
+@pytest.mark.parametrize("depth", [3, 4])
+def test_50_digit_inversion_decaying_from_far_above_takes_the_stated_time(depth):
+    # The time from a0 to the inverted a(t) by quadrature of THEORY.md section 8's dt/da is t, to 50
+    # digits less the quadrature's (CERT_TOL); the float64 inversion agrees to INVERSION_REL.
+    pi, lam, tau = FAR_ABOVE
+    dt_da, _ = _theory_integrand(depth)
+    with mpmath.workdps(50):
+        star = pi / lam
+        a0 = star * mpmath.mpf(2.9) ** depth
+        t = FAR_TIMES[1]
+        a = nd.mp_strength(pi, lam, a0, t, tau, depth)
+        assert 2 ** depth * star < a < a0
+        assert abs(tau * mpmath.quad(lambda x: dt_da(x, pi, lam), [a0, a]) - t) <= CERT_TOL * t
+    got = nd.strengths(float(pi), float(lam), float(a0), np.array([float(t)]), float(tau), depth)[0]
+    assert abs(got - float(a)) <= INVERSION_REL * float(a0), (got, a)
+
+
 @pytest.mark.parametrize("depth", [3, 4])
 def test_elapsed_certificate_passes_at_50_digits(depth):
     with mpmath.workdps(50):
