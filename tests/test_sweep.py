@@ -246,6 +246,43 @@ def test_fullrank_and_heldout_spec_errors_name_the_key(grid, message):
         parse_spec({"task": "heldout" if "arch" in grid else "fullrank", "grid": grid})
 
 
+#: One valid point of the relu task (validated only: nothing here trains).
+RELU_POINT = {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": 2, "arch": "dense", "steps": 50, "hidden": 8}
+
+
+def test_relu_sweep_point_with_a_valid_seed_passes_validation():
+    (point,) = parse_spec({"task": "relu", "grid": {**RELU_POINT, "seed": 3}}).points()
+    assert point.params["seed"] == 3 and point.params["hidden"] == 8
+
+
+@pytest.mark.parametrize("seed, message", [
+    (-1, "seed must be an integer >= 0; got -1"),
+    (1.5, "grid key 'seed' takes integers; got 1.5"),
+    ("0", "grid key 'seed' takes integers; got '0'"),
+    (True, "grid key 'seed' takes integers; got True"),
+])
+def test_relu_sweep_point_with_a_negative_or_non_integer_seed_is_refused_naming_seed(seed, message):
+    with pytest.raises(ValueError, match=re.escape(message)):
+        parse_spec({"task": "relu", "grid": {**RELU_POINT, "seed": seed}})
+
+
+def test_cli_refuses_a_relu_sweep_with_a_negative_seed_before_any_work(tmp_path, capsys):
+    spec = tmp_path / "relu.toml"
+    spec.write_text('task = "relu"\n[grid]\nn1 = 2\nn2 = 1\nk1 = 1\nk2 = 1\nr = 2\narch = "dense"\nseed = -2\n',
+                    encoding="utf-8")
+    assert main(["sweep", str(spec), "--out", str(tmp_path / "o"), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "seed must be an integer >= 0; got -2" in err, err
+    assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("data, kind", [([{"task": "relu"}], "list"), ("task = 'relu'", "str"), (None, "NoneType")])
+def test_spec_that_is_not_a_table_is_refused_naming_the_type_given(data, kind):
+    with pytest.raises(ValueError) as err:
+        parse_spec(data)
+    assert str(err.value) == f"a spec must be a table; got {kind}"
+
+
 # --------------------------------------------------------------------------- engine, in-process
 def test_raising_task_is_recorded_failed_and_the_sweep_goes_on(tmp_path):
     # a0 = 0.9 starts above half of pi1's fixed point: half_times raises; a0 = 0.001 is fine
