@@ -161,3 +161,27 @@ def test_every_example_in_the_help_epilog_is_a_command_that_parses():
         argv = shlex.split(example.split("   ")[0])  # the command, without the comment after it
         assert argv[0] == "modspec", example
         parser.parse_args(argv[1:])  # SystemExit (status 2) on a flag or value the parser refuses
+
+
+@pytest.mark.parametrize("entries, stale, wording", [
+    (1, 1, "1 entries, {bytes} bytes; 1 stale directory"),
+    (3, 2, "3 entries, {bytes} bytes; 2 stale directories"),
+    (0, 0, "0 entries, 0 bytes; 0 stale directories"),
+])
+def test_cache_info_names_the_cache_its_entries_and_its_stale_directories(tmp_path, monkeypatch, capsys,
+                                                                           entries, stale, wording):
+    from theory import persist
+
+    monkeypatch.setenv("MODSPEC_CACHE_DIR", str(tmp_path))
+    monkeypatch.delenv("MODSPEC_NO_CACHE", raising=False)
+    current = persist.cache_dir()
+    current.mkdir(parents=True, exist_ok=True)
+    for i in range(entries):
+        (current / f"entry{i}.pickle").write_bytes(b"x" * (10 + i))
+    for i in range(stale):
+        (tmp_path / f"0.0.{i}-oldtheory").mkdir()
+    code, out, err = run(capsys, "cache", "info")
+    size = sum(10 + i for i in range(entries))
+    assert (code, err) == (0, "")
+    assert out == (f"derivation cache: {tmp_path}\ncurrent theory: {current.name}, "
+                   + wording.format(bytes=size) + "\n")
