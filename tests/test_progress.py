@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -80,3 +81,16 @@ def test_heartbeat_writes_no_closing_line_when_the_work_failed():
             bar.update(1, 4)
             raise RuntimeError("stop")
     assert len(pipe.getvalue().splitlines()) == 1  # the heartbeat only; the error prints its own line
+
+
+def test_verify_progress_lines_name_the_command_count_theorems_and_end_at_the_last_one(capsys):
+    # what a user sees on stderr (not a terminal) with --progress: label, fraction, unit and note of each line
+    from proofs.cli import main
+
+    assert main(["verify", "--theorem", "T2", "--no-simulate", "--samples", "2", "--progress", "1e-9", "--json"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    line = re.compile(r"verify: +(\d+)% (\d)/1 \[[^]]*(?:theorem/s|s/theorem)\], (T2|done)")
+    parsed = [line.fullmatch(x) for x in lines]
+    assert all(parsed) and len(lines) >= 2, lines
+    assert [m.groups() for m in parsed][0] == ("0", "0", "T2"), lines
+    assert [m.groups() for m in parsed][-1] == ("100", "1", "done"), lines
