@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 
@@ -14,6 +15,7 @@ from proofs.empirical import (
     BUDGETS, EMPIRICAL, Estimate, ExperimentReport, ExperimentRow, bootstrap_interval, decide, get_budget,
     verify_empirical, wilson_interval,
 )
+from .cli_parsers import subcommand_parsers
 
 
 def test_bootstrap_interval_is_reproducible_and_brackets_the_mean():
@@ -113,6 +115,109 @@ def test_relu_experiment_runs_every_arrangement_through_the_api():
     assert {r.arrangement for r in rep.rows} == {"dense", "shallow", "split", "segregated"}
     seg = [r for r in rep.rows if r.arrangement == "segregated" and r.statistic == "rho (Jacobian)"]
     assert seg[0].estimate.mean == 0.0
+
+
+def test_experiment_defaults_are_the_documented_runs():
+    # digits: the full budget at which the digits claims' outcomes were measured (README: 10 seeds,
+    # numeric/digits.py: 300 steps fit every training digit at width 64; r = 0, 1, 3);
+    # relu and rules: the CLI's --seeds default and the full budget's run lengths
+    # (`modspec experiment` always passes --seeds, whose default is 5 for every experiment)
+    full = BUDGETS["full"]
+    cli_seeds = next(a for a in subcommand_parsers()["experiment"]._actions if a.dest == "seeds").default
+    defaults = {name: {k: p.default for k, p in inspect.signature(f).parameters.items() if k != "progress"}
+                for name, f in empirical.EXPERIMENTS.items()}
+    assert defaults == {
+        "digits": {"seeds": full.seeds, "r": (0.0, 1.0, 3.0), "steps": full.digits_steps, "hidden": full.digits_hidden},
+        "relu": {"seeds": cli_seeds, "steps": full.relu_steps, "r": (0.5, 1.0, 2.0)},
+        "rules": {"seeds": cli_seeds, "steps": full.rules_steps, "archs": ("dense", "split", "segregated")},
+    }
+    assert (full.seeds, full.digits_steps, full.digits_hidden, cli_seeds) == (10, 300, 64, 5)
+    assert full.relu_steps == full.rules_steps == 3000
+
+
+def test_experiment_row_json_has_the_row_labels_and_the_estimate_fields():
+    row = ExperimentRow("dense", "r=1", "accuracy, unseen triples", Estimate(0.5, 0.4, 0.6, 3, "bootstrap"))
+    assert row.to_json() == {"arrangement": "dense", "setting": "r=1", "statistic": "accuracy, unseen triples",
+                             "mean": 0.5, "lo": 0.4, "hi": 0.6, "n": 3, "method": "bootstrap"}
+
+
+def _fractions(experiment, **options) -> tuple[ExperimentReport, list[tuple[float, float, str]]]:
+    calls: list[tuple[float, float, str]] = []
+    rep = experiment(progress=lambda done, total, note: calls.append((done, total, note)), **options)
+    return rep, calls
+
+
+def _assert_monotone_to_the_end(calls: list[tuple[float, float, str]]) -> None:
+    done = [c[0] for c in calls]
+    (total,) = {c[1] for c in calls}
+    assert done == sorted(done) and 0 <= done[0] and done[-1] == total, calls
+
+
+def test_digits_experiment_in_its_smallest_run_names_its_rows_and_reports_progress_to_the_end():
+    # one seed, one r, one step of width 4: each arrangement's run is one progress unit of one step,
+    # so each stage must end exactly at its own boundary (i + 1 of 3)
+    rep, calls = _fractions(empirical.digits_experiment, seeds=1, r=(1.0,), steps=1, hidden=4)
+    assert rep.name == "digits" and rep.seeds == 1
+    assert [(r.arrangement, r.setting, r.statistic) for r in rep.rows] == [
+        (arch, "r=1", stat) for arch in ("dense", "split", "segregated")
+        for stat in ("accuracy, unseen triples", "triples all right, unseen", "accuracy, training set")]
+    assert [(c[0], c[2]) for c in calls] == [(1.0, "dense"), (2.0, "split"), (3.0, "segregated")]
+    _assert_monotone_to_the_end(calls)
+
+
+def test_relu_experiment_progress_is_monotone_and_each_stage_ends_at_its_boundary():
+    rep, calls = _fractions(empirical.relu_experiment, seeds=1, steps=1, r=(1.0,))
+    assert rep.name == "relu"
+    _assert_monotone_to_the_end(calls)
+    assert [c[0] for c in calls] == [float(i) for i in range(1, 9)]
+    assert [c[2] for c in calls] == [n for a in ("dense", "shallow", "split", "segregated") for n in (a, a + " held-out")]
+
+
+def test_rules_experiment_in_its_smallest_run_names_itself_and_its_rows():
+    rep, calls = _fractions(empirical.rules_experiment, seeds=1, steps=1, archs=("dense",))
+    assert (rep.name, rep.description) == ("rules", "Learning rules on linear networks")
+    settings = [r if c is None else f"{r} c={c:g}" for r, cs in empirical.RULE_GRID.items() for c in cs]
+    assert [(r.arrangement, r.setting, r.statistic) for r in rep.rows] == [
+        ("dense", s, stat) for s in settings for stat in ("rho", "novel-combination error", "distance to GD map W*")]
+    _assert_monotone_to_the_end(calls)
+    assert rep.to_json()["experiment"] == "rules"
+
+
+def _instant_claims(monkeypatch) -> tuple:
+    """The catalogue with each claim's measurement replaced by fixed values (no training)."""
+    import dataclasses
+
+    def value(c) -> float:  # inside the predicted interval if the pinned outcome is "confirmed", else beyond it
+        lo, hi = c.predicted
+        if c.expected == "confirmed":
+            return (lo + hi) / 2 if math.isfinite(hi) else lo + 1.0
+        return hi + 1.0 if math.isfinite(hi) else lo - 1.0
+
+    fixed = tuple(dataclasses.replace(c, measure=lambda b, v=value(c): np.full(b.seeds, v)) for c in EMPIRICAL)
+    monkeypatch.setattr(empirical, "EMPIRICAL", fixed)
+    return fixed
+
+
+def test_verify_empirical_progress_notes_each_claim_then_done(monkeypatch):
+    claims = _instant_claims(monkeypatch)
+    calls: list = []
+    verify_empirical(["E2", "E5"], budget="ci", progress=lambda *a: calls.append(a))
+    assert calls == [(0, 2, "E2"), (1, 2, "E5"), (2, 2, "done")]
+    calls.clear()
+    verify_empirical(budget="ci", progress=lambda *a: calls.append(a))
+    n = len(claims)
+    assert calls == [(i, n, c.id) for i, c in enumerate(claims)] + [(n, n, "done")]
+
+
+def test_cli_verify_empirical_progress_lines_name_the_command_and_each_claim(monkeypatch, capsys):
+    claims = _instant_claims(monkeypatch)
+    assert cli.main(["verify", "--empirical", "--budget", "ci", "--progress", "1e-9", "--json"]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    n = len(claims)
+    assert [line.split(" [")[0] for line in lines[:n]] == [
+        f"verify --empirical: {round(100 * i / n):3d}% {i}/{n}" for i in range(n)], lines
+    assert [line.rsplit(", ", 1)[1] for line in lines[:n]] == [c.id for c in claims], lines
+    assert lines[-1].startswith(f"verify --empirical: 100% {n}/{n} [") and lines[-1].endswith(", done"), lines
 
 
 def test_cli_verify_empirical_reports_the_claim(capsys):
