@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from proofs.cli import build_parser
-from tests.cli_parsers import subcommand_parsers
+from .cli_parsers import subcommand_parsers
 
 GOLDEN = Path(__file__).parent / "golden" / "cli.json"
 REGENERATE = "review, then rewrite it with python -m tests.test_cli_golden"
