@@ -104,6 +104,18 @@ def test_depth_3_gradient_descent_checks_pass(theorem_id):  # about 6 s for the 
     assert checks and all(c.ok for c in checks), [c for c in checks if not c.ok]
 
 
+def test_depth_t9_skips_the_architectures_whose_depth_run_exceeds_the_step_budget():
+    # r = 1/6: the dense depth-2 run fits MAX_STEPS, its depth-3 run does not, so the depth-3 check
+    # must skip every architecture (judged by the depth-3 run length, not the depth-2 one). Costs no run.
+    from fractions import Fraction
+
+    from numeric.simcheck import MAX_STEPS, converge_steps
+
+    d = Dataset(2, 1, 1, 1, Fraction(1, 6))
+    assert converge_steps(d, "dense") <= MAX_STEPS < converge_steps(d, "dense", 3)
+    assert find_theorem("T9", depth_catalogue(3)).run_simulation(d) == []
+
+
 def test_verify_at_depth_3_passes_one_theorem_end_to_end():
     result = verify_theorem(find_theorem("T9", depth_catalogue(3)), samples=1, dps=50)
     assert result.status == "pass", result
