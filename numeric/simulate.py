@@ -1082,8 +1082,9 @@ def observe(system: System, state: State, modes: dict[str, np.ndarray] | None = 
     Keys: mode names, ``"OO"``, ``"GO"``, ``"OG"``, ``"GG"``, ``"rho"``,
     ``"novel_error"``, ``"loss"``. Block norms come from the reduced map and
     small precomputed factors of the bases (:func:`_block_norms`), never from
-    the full map, except with a frozen part outside the data span (random
-    init), where the module's full map is formed. The layers may carry extra
+    the full map; with a frozen part outside the data span (random init) from
+    its omega rows and columns and ``||X||^2`` (:func:`_block_norms_with_perp`),
+    the map on the module's inputs being formed only where GG would cancel. The layers may carry extra
     leading axes (``(K, B, out, in)``: K states at once, as :func:`run` does
     for its checkpoints); the values then have shape (K, B). ``modes``: the
     mode strengths of ``state`` when already read (:func:`run` records them).
