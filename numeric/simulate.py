@@ -1220,10 +1220,6 @@ def euler_error_constant(x0: float) -> float:
 # --------------------------------------------------------------------------- driver
 
 
-def _finite(weights: tuple[tuple[np.ndarray, ...], ...]) -> bool:
-    return all(bool(np.isfinite(w).all()) for ws in weights for w in ws)
-
-
 def _mode_values(ms: ModuleSystem, per_column: np.ndarray) -> np.ndarray:
     """The value of each mode's first column, (B, n_modes) from (B, m)."""
     first = [start for start, _ in ms.slots.values()]

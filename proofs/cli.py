@@ -253,7 +253,7 @@ def _cell(x: Any) -> str:
     return "n/a" if x is None or x != x else f"{x:.6g}"  # NaN: undefined (rho where W_OO = 0)
 
 
-def _check_training(args: argparse.Namespace, d: Any, seeds: int = 1) -> int:
+def _check_training(args: argparse.Namespace, seeds: int = 1) -> int:
     """Validate the training flags before any work; returns the checkpoint interval."""
     from numeric.trajectory import check_training_args
 
@@ -267,7 +267,7 @@ def _cmd_trajectory(args: argparse.Namespace) -> int:
     from numeric.trajectory import half_times, theory_trajectory
 
     d = _dataset(args)
-    _check_training(args, d)
+    _check_training(args)
     if args.depth is None:  # the default depth's bound, as the simulator documents it
         limits.check_stable_lr(d, args.arch, args.lr, a0=args.a0)
     traj = theory_trajectory(d, args.arch, lr=args.lr, a0=args.a0, steps=args.steps, every=_every(args),
@@ -307,7 +307,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
     d = _dataset(args)
     limits.check_seeds(args.seeds)
-    every = _check_training(args, d, args.seeds)
+    every = _check_training(args, args.seeds)
     limits.check_init_scale(args.init_scale)
     limits.check_hidden(args.hidden)
     with _bar(args, "simulate", "step") as bar:
