@@ -214,6 +214,17 @@ def test_theory_off_by_one_percent_fails_the_simulation_check(theorem_id):
     assert all(c.ok for c in get_theorem(theorem_id).run_simulation(d))
 
 
+@pytest.mark.parametrize("d", [Dataset(2, 1, 1, 1, 1), Dataset(3, 2, 2, 1, sp.Rational(1, 2))], ids=str)
+def test_t6_rho_off_by_a_relative_1e_12_fails_its_simulation_check(d):
+    # rho's rounding does not accumulate over the steps, so its tolerance is one pass of rounding,
+    # 4 size eps (1 + rho) <= 4 * 17 * 2.2e-16 * 2 = 3e-14 here; a tolerance that grew with the
+    # converge run (10^4 steps and more) would pass a stated rho 1e-12 off.
+    rho_checks = [c for c in get_theorem("T6").run_simulation(d) if "rho" in c.what]
+    assert rho_checks and all(c.ok for c in rho_checks) and all(c.tolerance < 1e-13 for c in rho_checks)
+    off = _restate(get_theorem("T6"), "rho", lambda e: e * (1 + sp.Rational(1, 10**12)))
+    assert not any(c.ok for c in off.run_simulation(d) if "rho" in c.what)
+
+
 def test_filter_that_accepts_nothing_is_a_failure_not_a_hang():
     theorem = dataclasses.replace(get_theorem("T2"), applies=lambda d: False)
     result = verify_theorem(theorem, samples=1, dps=30, simulate=False)
