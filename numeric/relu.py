@@ -173,7 +173,10 @@ def check_hidden(hidden: object) -> tuple[int, ...]:
 
 def check_lrs(lr: object) -> np.ndarray:
     """Learning rates as a float array of positive finite values."""
-    values = [lr] if np.isscalar(lr) else list(lr)  # type: ignore[arg-type]
+    try:
+        values = [lr] if np.isscalar(lr) else list(lr)  # type: ignore[arg-type]
+    except TypeError:  # not a number nor a sequence (None): refused below with the parameter's name
+        values = [lr]
     if not values or any(isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
                          or not math.isfinite(float(v)) or v <= 0 for v in values):
         raise ValueError(f"lr must be a number > 0 or a non-empty sequence of them; got {lr!r}")
@@ -182,7 +185,10 @@ def check_lrs(lr: object) -> np.ndarray:
 
 def check_seeds(seeds: object) -> tuple[int, ...]:
     """Seeds as a non-empty tuple of ints >= 0 (an int n means one seed n)."""
-    values = [seeds] if isinstance(seeds, (int, np.integer)) else list(seeds)  # type: ignore[arg-type]
+    try:
+        values = [seeds] if isinstance(seeds, (int, np.integer, str)) else list(seeds)  # type: ignore[arg-type]
+    except TypeError:  # not an integer nor a sequence (1.5, None): refused below with the parameter's name
+        values = [seeds]
     if not values or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in values):
         raise ValueError(f"seeds must be a non-empty sequence of integers >= 0; got {seeds!r}")
     return tuple(int(s) for s in values)

@@ -389,7 +389,7 @@ def _check_int(name: str, value: object, lo: int) -> int:
 
 
 def _check_lrs(lr: object) -> np.ndarray:
-    if isinstance(lr, (int, float, np.integer, np.floating)) and not isinstance(lr, bool):
+    if isinstance(lr, (int, float, np.integer, np.floating, str)) and not isinstance(lr, bool):
         values = [lr]
     else:
         try:
@@ -402,7 +402,10 @@ def _check_lrs(lr: object) -> np.ndarray:
 
 
 def _check_seeds(seeds: object) -> tuple[int, ...]:
-    values = [seeds] if isinstance(seeds, (int, np.integer)) else list(seeds)  # type: ignore[arg-type]
+    try:
+        values = [seeds] if isinstance(seeds, (int, np.integer, str)) else list(seeds)  # type: ignore[arg-type]
+    except TypeError:  # one bad seed (1.5, None): _check_int names it
+        values = [seeds]
     if not values:
         raise ValueError("seeds must be a non-empty sequence of integers >= 0; got ()")
     return tuple(_check_int("seeds", s, 0) for s in values)
