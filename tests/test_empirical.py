@@ -154,10 +154,12 @@ def _assert_monotone_to_the_end(calls: list[tuple[float, float, str]]) -> None:
 
 
 def test_digits_experiment_in_its_smallest_run_names_its_rows_and_reports_progress_to_the_end():
-    # one seed, one r, one step of width 4: each arrangement's run is one progress unit of one step,
-    # so each stage must end exactly at its own boundary (i + 1 of 3)
-    rep, calls = _fractions(empirical.digits_experiment, seeds=1, r=(1.0,), steps=1, hidden=4)
-    assert rep.name == "digits" and rep.seeds == 1
+    # the default seeds (the full budget's 10; called without seeds, so the default the call
+    # uses is measured, not only the one the signature shows), one r, one step of width 4: each arrangement's
+    # run is one progress unit of one step, so each stage must end exactly at its own boundary (i + 1 of 3)
+    rep, calls = _fractions(empirical.digits_experiment, r=(1.0,), steps=1, hidden=4)
+    assert rep.name == "digits" and rep.seeds == BUDGETS["full"].seeds == 10
+    assert all(r.estimate.n == 10 for r in rep.rows)
     assert [(r.arrangement, r.setting, r.statistic) for r in rep.rows] == [
         (arch, "r=1", stat) for arch in ("dense", "split", "segregated")
         for stat in ("accuracy, unseen triples", "triples all right, unseen", "accuracy, training set")]
