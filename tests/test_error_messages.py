@@ -113,6 +113,29 @@ def _train_digits(**kwargs):
     return train_digits(kwargs.pop("arch", "dense"), **kwargs)
 
 
+def _in_store(status: str, then: Callable[[str], object]):
+    """Call ``then(out)`` on a temporary sweep directory holding one result of ``status`` (quoted as <out>)."""
+    import tempfile
+
+    from proofs.sweep.store import Record, ResultStore
+
+    with tempfile.TemporaryDirectory() as tmp:
+        with ResultStore(tmp) as store:
+            store.write([Record("k", 0, "certify", "golden", {"n1": 2, "theorem": "T1"}, {}, status,
+                                {"ok": True} if status == "done" else None, None if status == "done" else "boom",
+                                0.0, "w")])
+        try:
+            return then(tmp)
+        except ValueError as err:
+            raise ValueError(str(err).replace(tmp, "<out>")) from None
+
+
+def _eye(n: int):
+    import numpy as np
+
+    return np.eye(n)
+
+
 def _import(module: str, name: str):
     import importlib
 
@@ -408,6 +431,30 @@ CASES: list[tuple[str, Callable[[], object], str]] = [
      lambda: _import("proofs.sweep.paper", "novel_error_spec")(_d(2, 1, 1, 1, 1, selection=(1,)), [1], lr=0.05,
                                                                steps=10), "selection"),
     ("result_store_out_is_file", lambda: _import("proofs.sweep.store", "ResultStore")(THIS_FILE), "out"),
+    ("family_indices_reader", lambda: _import("theory.family", "KINDS")["indices"].cli_type("a,b"), "indices"),
+    ("balanced_layers_narrow_hidden",
+     lambda: _import("numeric.kinds", "balanced_layers")(
+         None, (2, 1, 2), _import("numeric.kinds", "SpectralInit")(_eye(2), _eye(2), _import("numpy", "ones")(2))),
+     "hidden width"),
+    ("learning_rule_step_depth",
+     lambda: _rule("oja", 1.0).step(None, (_eye(2), _eye(2), _eye(2)), 0.05), "two-layer"),
+    ("relu_fit_batch",
+     lambda: _import("numeric.relu", "fit")((), _import("numpy", "zeros")((1, 3, 4)), _import("numpy", "zeros")((1, 2, 4)),
+                                           lr=_import("numpy", "ones")(2), steps=1, seeds=[0]), "batch"),
+    ("empirical_claim_expected",
+     lambda: _import("proofs.empirical", "EmpiricalClaim")("E0", "n", "s", "st", "lp", (0.0, 1.0), "maybe",
+                                                           lambda budget: None), "expected"),
+    ("half_time_task_absent_mode",
+     lambda: _import("proofs.sweep.tasks", "get_task")("half_time").run(
+         {**_DATA, "n2": 0, "arch": "dense", "mode": "pi1", "lr": 0.05, "a0": 1e-3, "depth": 0}), "mode"),
+    ("sweep_out_holds_results",
+     lambda: _in_store("done", lambda out: _import("proofs.sweep.engine", "run_sweep")(
+         _spec(task="certify", grid={**_DATA, "theorem": "T1"}), out, progress=False)), "resume"),
+    ("plot_sweep_nothing_finished",
+     lambda: _in_store("failed", lambda out: _import("proofs.sweep.table", "plot_sweep")(out, "n1", "ok")), "out"),
+    ("plot_sweep_column_not_numeric",
+     lambda: _in_store("done", lambda out: _import("proofs.sweep.table", "plot_sweep")(out, "theorem", "n1")),
+     "theorem"),
     ("sweep_table_no_results", lambda: _import("proofs.sweep.table", "load_records")(NO_RESULTS), "out"),
 ]
 
