@@ -141,7 +141,7 @@ def check_rule(name: str, coef: float | None, *, lr: float, lambda_max: float, w
     rule = get_rule(name)
     c = rule.default if coef is None else coef
     if isinstance(c, bool) or not isinstance(c, (int, float, np.integer, np.floating)) or not math.isfinite(c):
-        raise ValueError(f"coef of rule {name!r} must be a finite real number {rule.allowed}; got {coef!r}")
+        raise ValueError(f"coef of rule {name!r} must be a finite real number (allowed: {rule.allowed}); got {coef!r}")
     c = float(c)
     if not rule.ok(c):
         raise ValueError(f"coef of rule {name!r} must be {rule.allowed}; got {coef!r}")
