@@ -204,7 +204,8 @@ def _cmd_cache(args: argparse.Namespace) -> int:
     if info.root is None:
         print("derivation cache disabled (MODSPEC_NO_CACHE)")
         return 0
-    print(f"derivation cache: {info.root}\ncurrent theory: {info.current.name}, {info.entries} entries, "
+    print(f"derivation cache: {info.root}\ncurrent theory: {info.current.name}, "
+          f"{info.entries} entr{'y' if info.entries == 1 else 'ies'}, "
           f"{info.bytes} bytes; {info.stale_dirs} stale director{'y' if info.stale_dirs == 1 else 'ies'}")
     return 0
 

@@ -164,7 +164,7 @@ def test_every_example_in_the_help_epilog_is_a_command_that_parses():
 
 
 @pytest.mark.parametrize("entries, stale, wording", [
-    (1, 1, "1 entries, {bytes} bytes; 1 stale directory"),
+    (1, 1, "1 entry, {bytes} bytes; 1 stale directory"),
     (3, 2, "3 entries, {bytes} bytes; 2 stale directories"),
     (0, 0, "0 entries, 0 bytes; 0 stale directories"),
 ])

@@ -182,7 +182,7 @@ def test_cli_cache_info_and_clear(cache, capsys):
 
     _square(9)
     assert main(["cache", "info"]) == 0
-    assert "1 entries" in capsys.readouterr().out
+    assert "1 entry," in capsys.readouterr().out
     assert main(["cache", "clear"]) == 0
     assert "removed 1 cached derivation file(s)" in capsys.readouterr().out
     assert _entries(cache) == []
