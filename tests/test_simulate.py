@@ -353,20 +353,23 @@ def test_stability_bound_is_two_over_top_hessian_eigenvalue_at_fixed_point(d, ar
     # derived in theory.stability; relative agreement 1e-5 (the FD error above).
     system, state = init([d], arch, lr=0.05, a0=0.5, depth=depth)
     state = run(system, state, steps=6000, every=6000).state
-    tops = []
-    for ms, ws in zip(system.modules, state.weights):
-        Sx, Syx, Syy = (x[0] for x in ms.stats)
-        shapes = [w[0].shape for w in ws]
-        sizes = np.cumsum([0] + [a * b for a, b in shapes])
-
-        def loss(th, shapes=shapes, sizes=sizes, Sx=Sx, Syx=Syx, Syy=Syy):
-            W = np.eye(shapes[0][1])
-            for k, shp in enumerate(shapes):
-                W = th[sizes[k]:sizes[k + 1]].reshape(shp) @ W
-            return 0.5 * np.trace(Syy) - np.sum(W * Syx) + 0.5 * np.sum((W @ Sx) * W)
-
-        tops.append(fd_hessian_top(loss, np.concatenate([w[0].ravel() for w in ws])))
+    tops = [loss_hessian_top(ms, ws) for ms, ws in zip(system.modules, state.weights)]
     assert float(stability_bound(system)[0]) == pytest.approx(2 / max(tops), rel=1e-5)
+
+
+def loss_hessian_top(ms, weights) -> float:
+    """Top eigenvalue of the finite-difference Hessian of one network's module loss at ``weights``."""
+    Sx, Syx, Syy = (x[0] for x in ms.stats)
+    shapes = [w[0].shape for w in weights]
+    sizes = np.cumsum([0] + [a * b for a, b in shapes])
+
+    def loss(th):
+        W = np.eye(shapes[0][1])
+        for k, shp in enumerate(shapes):
+            W = th[sizes[k]:sizes[k + 1]].reshape(shp) @ W
+        return 0.5 * np.trace(Syy) - np.sum(W * Syx) + 0.5 * np.sum((W @ Sx) * W)
+
+    return fd_hessian_top(loss, np.concatenate([w[0].ravel() for w in weights]))
 
 
 def cauchy_schwarz_curvature(ms, weights) -> float:
@@ -411,17 +414,7 @@ def test_stability_bound_from_large_initial_weights_is_the_cauchy_schwarz_bound_
     assert h0 > 2 * h_star  # the initial state decides, with a margin
     assert float(stability_bound(system, state)[0]) == pytest.approx(2 / h0, rel=1e-12)
     for ms, ws in zip(system.modules, state.weights):
-        Sx, Syx, Syy = (x[0] for x in ms.stats)
-        shapes = [w[0].shape for w in ws]
-        sizes = np.cumsum([0] + [a * b for a, b in shapes])
-
-        def loss(th, shapes=shapes, sizes=sizes, Sx=Sx, Syx=Syx, Syy=Syy):
-            W = np.eye(shapes[0][1])
-            for k, shp in enumerate(shapes):
-                W = th[sizes[k]:sizes[k + 1]].reshape(shp) @ W
-            return 0.5 * np.trace(Syy) - np.sum(W * Syx) + 0.5 * np.sum((W @ Sx) * W)
-
-        top = fd_hessian_top(loss, np.concatenate([w[0].ravel() for w in ws]))
+        top = loss_hessian_top(ms, ws)
         assert top <= h0 * (1 + 1e-5), (top, h0)  # the FD error of fd_hessian_top
 
 
