@@ -66,7 +66,8 @@ def _refuse(value: Any, why: str) -> ValueError:
     if isinstance(value, int) and value.bit_length() > 1000:  # repr of a huge int is slow or refused
         shown = f"an integer of {value.bit_length()} bits"
     else:
-        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + "...'"
+        cut = "...'" if isinstance(value, str) else "..."  # close the quote only of a quoted string
+        shown = repr(value) if len(repr(value)) <= 60 else repr(value)[:57] + cut
     return ValueError(f"r must be a finite real number >= 0 ({why}); got {shown}")
 
 
