@@ -111,7 +111,7 @@ def test_one_layer_relu_module_rho_is_the_block_norm_ratio():
     W = res.params[0][0].W[0]
     sl = d.block_slices()
     expected = np.linalg.norm(W[sl["omega_y"], sl["gamma_x"]]) / np.linalg.norm(W[sl["omega_y"], sl["omega_x"]])
-    assert res.rho[0] == pytest.approx(expected, rel=1e-12)
+    assert res.rho[0] == pytest.approx(expected, rel=1e-12, abs=0)
 
 
 def test_heldout_error_is_measured_on_untrained_items_only():

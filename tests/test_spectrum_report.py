@@ -62,7 +62,7 @@ def test_spectrum_of_issue_case_is_not_rounded_to_one() -> None:
     value = sp.sympify(pi1.exact)
     assert value != 1 and value == sp.sqrt(sp.Rational(16 + 2 * sp.Rational(1, 3000) ** 2)
                                            * (16 + 3 * sp.Rational(1, 3000) ** 2)) / 16
-    assert float(value - 1) == pytest.approx(1.7361111e-8, rel=1e-6)
+    assert float(value - 1) == pytest.approx(1.7361111e-8, rel=1e-6, abs=0)
 
 
 def test_spectrum_exact_value_for_small_r_is_not_zero() -> None:

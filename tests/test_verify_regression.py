@@ -63,9 +63,9 @@ def test_verify_numbers_are_unchanged_by_the_claims_refactor(report, theorem_id)
     samples, checks, worst, deviation, tolerance = sim
     got = result.simulation
     assert (got.samples, got.checks, got.worst) == (samples, checks, worst)
-    assert got.worst_tolerance == pytest.approx(tolerance, rel=1e-9)
+    assert got.worst_tolerance == pytest.approx(tolerance, rel=1e-9, abs=0)
     rtol = DEVIATION_RTOL[theorem_id]
     if rtol is None:
         assert math.floor(math.log10(got.worst_deviation)) == math.floor(math.log10(deviation)), got.worst_deviation
     else:
-        assert got.worst_deviation == pytest.approx(deviation, rel=rtol)
+        assert got.worst_deviation == pytest.approx(deviation, rel=rtol, abs=0)
