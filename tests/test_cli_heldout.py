@@ -58,6 +58,11 @@ def test_heldout_json_equals_the_api_and_the_exact_theory(capsys):
     (arch,) = data["archs"]
     assert data["heldout"] == [1, 2, 4, 6, 7] and arch["items"][0]["exact_omega"] == "32/25"
     assert abs(arch["mean"]["gd_omega"] - arch["mean"]["theory_omega"]) < 1e-6
+    # each held-out item's code is its omega_x inputs (item u's column of X)
+    from numeric.matrices import item_matrices
+
+    X, _ = item_matrices(Dataset(3, 2, 1, 1, 2))
+    assert [row["code"] for row in arch["items"]] == [[int(v) for v in X[:3, u]] for u in data["heldout"]]
 
 
 def test_heldout_text_names_items_codes_and_both_error_parts(capsys):

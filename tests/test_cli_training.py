@@ -133,6 +133,9 @@ def test_simulate_random_init_deviation_is_the_final_gap_to_the_converged_theory
     assert dev["rho"]["abs"] == pytest.approx(rho_gap, rel=1e-12, abs=1e-15)
     for k, v in dev["block_norms"].items():
         assert v["abs"] is not None and v["abs"] >= 0, k
+    novel_gap = max(abs(row[-1] - converged["novel_error"]) for row in data["per_seed"]["novel_error"])
+    assert dev["novel_error"]["abs"] == pytest.approx(novel_gap, rel=1e-12, abs=0)
+    assert set(dev) == {"modes", "block_norms", "rho", "novel_error"}
 
 
 def test_simulate_takes_an_init_scale_from_the_command_line(capsys):
@@ -142,3 +145,27 @@ def test_simulate_takes_an_init_scale_from_the_command_line(capsys):
     large = run_json(capsys, "simulate", "--arch", "dense", *DATA, "--init", "random", "--init-scale", "0.1",
                      "--steps", "0", "--quiet")
     assert large["block_norms"]["OO"][0] > 100 * small["block_norms"]["OO"][0]
+
+
+def test_simulate_and_trajectory_take_the_depth_from_the_command_line(capsys):
+    # --depth 3: the simulator's and the theory's series and half times are those of 3-layer modules
+    from numeric.simulate import simulate
+    from numeric.trajectory import half_times
+
+    d = Dataset(3, 2, 1, 1, 1)
+    argv = ["--arch", "dense", *DATA, "--lr", "0.05", "--a0", "0.01", "--steps", "200", "--depth", "3"]
+    sim = run_json(capsys, "simulate", *argv, "--quiet")
+    api = simulate(d, "dense", lr=0.05, a0=0.01, steps=200, every=2, depth=3)
+    assert sim["novel_error"][-1] == pytest.approx(float(api.novel_error[0, -1]), rel=1e-12, abs=0)
+    traj = run_json(capsys, "trajectory", *argv, "--half-times")
+    assert traj["half_times"] == pytest.approx(half_times(d, "dense", lr=0.05, a0=0.01, depth=3), rel=1e-12, abs=0)
+    assert traj["half_times"] != pytest.approx(half_times(d, "dense", lr=0.05, a0=0.01), rel=1e-3, abs=0)
+
+
+def test_trajectory_text_prints_the_converged_limit_of_the_json(capsys):
+    argv = ["trajectory", "--arch", "split", *DATA, "--steps", "100"]
+    conv = run_json(capsys, *argv)["converged"]
+    assert main(argv) == 0
+    line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("limit t -> infinity")]
+    assert line == [f"limit t -> infinity (converged): rho={conv['rho']:.6g}, novel error={conv['novel_error']:.6g}, "
+                    + ", ".join(f"||W_{k}||={v:.6g}" for k, v in conv["block_norms"].items())]

@@ -242,3 +242,21 @@ def test_cli_verify_empirical_exits_1_when_an_outcome_changes(monkeypatch, capsy
     monkeypatch.setattr(empirical, "EMPIRICAL", changed)
     assert cli.main(["verify", "--empirical", "--budget", "ci", "--theorem", "E3", "--quiet"]) == 1
     assert "OUTCOMES CHANGED" in capsys.readouterr().out
+
+
+def test_verify_empirical_text_lists_the_refuted_linear_predictions_as_findings(monkeypatch):
+    claims = _instant_claims(monkeypatch)  # each outcome is the pinned one, so some are refuted
+    refuted = [c.id for c in claims if c.expected == "refuted"]
+    assert refuted
+    lines = verify_empirical(budget="ci").to_text().splitlines()
+    assert lines[-2:] == ["refuted linear predictions (findings, not failures): " + ", ".join(refuted),
+                          "all outcomes as measured at the full budget"]
+
+
+@pytest.mark.parametrize("run", [lambda: empirical.relu_experiment(seeds=1, steps=1, r=(1.0,)),
+                                 lambda: empirical.digits_experiment(seeds=1, r=(1.0,), steps=1, hidden=4)],
+                         ids=["relu", "digits"])
+def test_experiment_report_records_the_time_it_took(run):
+    rep = run()
+    assert isinstance(rep.seconds, float) and rep.seconds > 0
+    assert rep.to_json()["seconds_per_seed"] == rep.seconds

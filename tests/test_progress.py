@@ -94,3 +94,16 @@ def test_verify_progress_lines_name_the_command_count_theorems_and_end_at_the_la
     assert all(parsed) and len(lines) >= 2, lines
     assert [m.groups() for m in parsed][0] == ("0", "0", "T2"), lines
     assert [m.groups() for m in parsed][-1] == ("100", "1", "done"), lines
+
+
+def test_simulate_progress_lines_name_the_command_and_count_steps(capsys):
+    from proofs.cli import main
+
+    argv = ["simulate", "--arch", "dense", "--n1", "2", "--n2", "1", "--k1", "1", "--k2", "1", "--r", "1",
+            "--steps", "64", "--progress", "1e-9", "--json"]
+    assert main(argv) == 0
+    lines = capsys.readouterr().err.splitlines()
+    line = re.compile(r"simulate: +(\d+)% (\d+)/64 \[[^]]*(?:step/s|s/step)\]")
+    parsed = [line.fullmatch(x) for x in lines]
+    assert all(parsed) and len(lines) >= 2, lines
+    assert parsed[-1].groups() == ("100", "64"), lines

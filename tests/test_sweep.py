@@ -198,6 +198,19 @@ def test_trajectory_task_passes_depth_to_the_library():
     assert TASKS["trajectory"].run({**params, "depth": 0})["novel_error"] != deep3.novel_error[-1]
 
 
+def test_simulate_task_passes_init_and_its_scale_to_the_library():
+    from proofs.simulation import simulation_report
+    from theory.dataset import Dataset
+
+    params = {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "arch": "dense", "lr": 0.05, "a0": 1e-3, "steps": 50,
+              "seeds": 1, "init": "random", "init_scale": 0.1}
+    rep = simulation_report(Dataset(2, 1, 1, 1, 1), "dense", lr=0.05, a0=1e-3, steps=50, every=50, seeds=1,
+                            init="random", init_scale=0.1)
+    assert TASKS["simulate"].run(params)["novel_error"] == rep.simulation.novel_error[0, -1]
+    spectral = TASKS["simulate"].run({**params, "init": "spectral"})["novel_error"]
+    assert spectral != rep.simulation.novel_error[0, -1]
+
+
 def test_simulate_task_above_the_stability_bound_reports_no_theory():
     params = {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "arch": "dense", "lr": 0.9, "a0": 1e-3, "steps": 50,
               "seeds": 1, "init": "spectral", "init_scale": 1e-3}
