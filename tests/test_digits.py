@@ -100,3 +100,18 @@ def test_split_compositional_module_does_not_depend_on_r():
     assert res.correct[0] == res.correct[1]
     dense = train_digits("dense", r=[0.0, 3.0], seeds=(0,), hidden=8, steps=10, **TINY)
     assert dense.loss[0, -1] != dense.loss[1, -1]  # negative control: a shared module does depend on r
+
+
+def test_digits_counts_at_their_upper_limits_are_accepted():
+    # every count's allowed range is inclusive: all 990 other triples as test triples, the fewest
+    # training triples (10), and 1000 examples per triple
+    from numeric.digits import CLASSES, TRIPLES
+
+    data = make_digits(n_train=CLASSES, n_test=TRIPLES - CLASSES, per_triple=1, test_per_triple=1)
+    assert data.train_triples.shape == (CLASSES, 3) and data.test_triples.shape == (TRIPLES - CLASSES, 3)
+    assert make_digits(n_train=CLASSES, n_test=1, per_triple=1000, test_per_triple=1).X.shape[1] == 1000 * CLASSES
+
+
+def test_train_digits_trains_on_the_number_of_triples_it_is_given():
+    res = train_digits("dense", n_train=20, n_test=7, steps=1, hidden=(4,), per_triple=1, test_per_triple=1)
+    assert res.total.tolist() == [3 * 7]  # three digits of each test example
