@@ -215,3 +215,22 @@ def test_training_statistics_are_means_over_the_training_items():
     B = codes(2)[:, [0, 3]]
     st = statistics(d)
     assert st.Sx.shape == (6, 6) and abs(st.Sx[:2, :2] - B @ B.T / 2).max() == 0
+
+
+def test_gd_heldout_distance_bound_of_each_item_scales_with_its_own_projected_input():
+    # D_u = ||E||_2 ||Pi x_u|| / lambda_min (the docstring's a-posteriori bound), per held-out item:
+    # for the one-module dense network the ratio of two items' bounds is the ratio of the norms of
+    # their inputs projected on the span of the training inputs (computed here with numpy).
+    import numpy as np
+
+    from numeric.matrices import item_matrices
+
+    d = Dataset(3, 2, 1, 1, 1, train=PAPER_TRAIN)
+    gd = gd_heldout(d, "dense")
+    X, _ = item_matrices(d)
+    X_T = X[:, list(d.train)]
+    proj = X_T @ np.linalg.pinv(X_T)
+    norms = np.linalg.norm(proj @ X[:, list(gd.items)], axis=0)
+    bounds = np.asarray(gd.omega_bound)
+    assert len(set(np.round(norms, 12))) > 1  # items whose projections differ
+    np.testing.assert_allclose(bounds / bounds[0], norms / norms[0], rtol=1e-9)
