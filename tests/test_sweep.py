@@ -174,6 +174,19 @@ def test_certify_task_marks_datasets_outside_the_assumptions():
     assert out["applies"] is False and out["ok"] is None and out["checks"] == 0
 
 
+def test_certify_task_whose_certificate_checks_nothing_fails(monkeypatch):
+    # as in verify, a certificate without any check is a failure, not a pass with residual 0
+    import dataclasses
+
+    import proofs.catalogue as catalogue
+
+    real = catalogue.get_theorem
+    monkeypatch.setattr(catalogue, "get_theorem",
+                        lambda i: dataclasses.replace(real(i), certify=lambda d, stated: []))
+    out = TASKS["certify"].run({"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "theorem": "T2", "dps": 50})
+    assert out["applies"] is True and out["checks"] == 0 and out["max_residual"] is None and out["ok"] is False
+
+
 def test_trajectory_and_simulate_tasks_match_the_cli_functions():
     from numeric.trajectory import theory_trajectory
     from proofs.simulation import simulation_report

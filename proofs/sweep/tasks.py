@@ -176,9 +176,10 @@ def _certify_run(params: Mapping[str, Any]) -> dict[str, Any]:
     if not theorem.applies(d):
         return {"applies": False, "checks": 0, "max_residual": None, "tolerance": tol, "ok": None}
     checks = run_checks(theorem.run_certificate, [d], dps)
-    worst = max((c.residual for c in checks), default=0.0)
-    return {"applies": True, "checks": len(checks), "max_residual": _float(worst), "tolerance": tol,
-            "ok": all(c.residual <= tol for c in checks)}
+    worst = max((c.residual for c in checks), default=None)
+    # a certificate that checks nothing fails, as in verify
+    return {"applies": True, "checks": len(checks), "max_residual": None if worst is None else _float(worst),
+            "tolerance": tol, "ok": bool(checks) and all(c.residual <= tol for c in checks)}
 
 
 # --------------------------------------------------------------------------- trajectory
