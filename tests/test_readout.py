@@ -139,3 +139,18 @@ def test_eigensolver_clusters_that_disagree_with_exact_multiplicities_are_report
     """Negative control: if the exact values said s = 5 twice, the 1 eigenvector found is an ArithmeticError."""
     with pytest.raises(ArithmeticError, match="exact multiplicity is 2"):
         readout_channels(_WrongMultiplicities(EXAMPLES["rank deficient"]), "numpy")
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_integer_data_cores_scaled_back_are_the_data_matrices(name):
+    # X = diag(xs) Xc and Y = diag(ys) Yc exactly (50 digits): the certificates work through these
+    # integer cores, so a readout row with fractions (k2 = 0: [1/2, 1]) must keep them
+    from numeric.matrices import data_cores, data_matrices
+
+    d = EXAMPLES[name]
+    with mpmath.workdps(50):
+        xs, Xc, ys, Yc = data_cores(d)
+        X, Y = data_matrices(d, "mpmath")
+        for scale, core, full in ((xs, Xc, X), (ys, Yc, Y)):
+            assert core.dtype == np.int64 and core.shape == full.shape
+            assert all(scale[i] * int(core[i, j]) == full[i, j] for i in range(core.shape[0]) for j in range(core.shape[1]))
