@@ -1007,6 +1007,17 @@ def test_batch_of_datasets_with_different_present_modes_equals_separate_runs(arc
     for b, d in enumerate(datasets):
         one = simulate(d, arch, **kwargs)
         np.testing.assert_allclose(res.final_map[b], one.final_map[0], rtol=0, atol=1e-13)
+        # every step's mode strengths too: NaN (a float) where the network's dataset lacks the mode
+        assert set(res.step_modes) >= set(one.step_modes)
+        for name, series in res.step_modes.items():
+            assert series.dtype == float, name
+            alone = one.step_modes.get(name, np.full((1, series.shape[1]), np.nan))
+            np.testing.assert_allclose(series[b], alone[0], rtol=0, atol=1e-13, equal_nan=True, err_msg=name)
+    # each network's stability bound is its own (the batch's bounds differ: r changes lambda_max)
+    bounds = stability_bound(*init(datasets, arch, lr=0.05))
+    alone = [float(stability_bound(*init([d], arch, lr=0.05))[0]) for d in datasets]
+    assert len(set(np.round(alone, 12))) > 1
+    np.testing.assert_allclose(bounds, alone, rtol=1e-12)
 
 
 @pytest.mark.parametrize("arch", ["dense", "split"])
