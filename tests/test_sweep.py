@@ -569,3 +569,17 @@ def test_in_process_sweep_records_stop_at_the_first_failing_task_with_its_own_er
                                                    "mode": "pi1", "a0": [0.001, 0.002]}})
     summary, rows = run_sweep_records(ok)
     assert summary.done == 2 and len(rows) == 2
+
+
+def test_a_chunk_the_scheduler_gave_up_on_is_stored_as_failed_with_its_task_and_error():
+    # KilledWorker and the like: every point of the chunk becomes a failed record of its task,
+    # with the error named and the scheduler as its worker (what --resume then retries)
+    from proofs.sweep.engine import _failed_chunk
+    from proofs.sweep.spec import parse_spec
+
+    spec = parse_spec({"task": "fullrank", "grid": {"n1": 3, "n2": 1, "j": [2, 3]}})
+    points = spec.points("0.test")
+    records = _failed_chunk("fullrank", points, "0.test", RuntimeError("worker killed"))
+    assert [(r.key, r.index, r.task, r.version, r.status, r.result, r.error, r.worker) for r in records] == [
+        (p.key, p.index, "fullrank", "0.test", "failed", None, "RuntimeError: worker killed", "scheduler")
+        for p in points]
