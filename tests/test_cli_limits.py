@@ -75,3 +75,20 @@ def test_report_flags_are_checked_before_work(capsys, tmp_path: Path, flags, fra
     out = tmp_path / "report"
     _refused(capsys, ["report", "--out", str(out), "--quiet", *flags], fragment)
     assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_out_directory_is_probed_where_the_report_will_write(tmp_path: Path, monkeypatch) -> None:
+    # an existing directory is probed itself (it may be read-only under a writable parent); a new
+    # one through its parent, where it will be created
+    import tempfile
+
+    from proofs.limits import check_out_dir
+
+    probed = []
+    real = tempfile.mkdtemp
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda **kw: probed.append(Path(kw["dir"])) or real(**kw))
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    assert check_out_dir(existing) == existing and check_out_dir(tmp_path / "new") == tmp_path / "new"
+    assert probed == [existing, tmp_path]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["existing"] and not any(existing.iterdir())
