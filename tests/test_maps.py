@@ -150,3 +150,16 @@ def test_frobenius_norms_counting_shared_entries_equal_the_plain_sums():
         # one entry (a 1 x 1 block of a map at n1 = 1) and no entry
         assert maps.fro_diff(np.array([[x]], dtype=object), np.array([[y]], dtype=object)) == abs(x - y)
         assert maps.fro_diff(a[:0], b[:0]) == 0
+
+
+@pytest.mark.parametrize("keys", [np.zeros((0, 3), dtype=np.int64), np.array([[2, -1], [0, 5], [2, -1]]),
+                                  np.array([[2**40, -2**40], [0, 0], [2**40, -2**40]], dtype=np.int64)],
+                         ids=["empty", "small", "beyond int64 codes"])
+def test_unique_rows_equals_numpy_unique_with_inverse(keys):
+    from numeric.maps import unique_rows
+
+    distinct, inverse = unique_rows(keys)
+    want = np.unique(keys, axis=0)  # the same rows, in any order
+    assert distinct.shape == want.shape and inverse.shape == (keys.shape[0],) and inverse.dtype.kind == "i"
+    assert sorted(map(tuple, distinct.tolist())) == sorted(map(tuple, want.tolist()))
+    np.testing.assert_array_equal(distinct[inverse], keys)
