@@ -73,3 +73,22 @@ def test_report_interrupted_leaves_no_partial_files(tmp_path: Path) -> None:
     lines = _messages(err)
     assert len(lines) == 1 and "interrupted by SIGTERM" in lines[0] and "Traceback" not in err, err
     assert list(tmp_path.iterdir()) == [], list(tmp_path.iterdir())
+
+
+def test_signal_swallowed_by_a_library_still_ends_the_command_with_its_status(monkeypatch, capsys) -> None:
+    # a library that catches the Interrupted of a SIGTERM and returns normally: main still reports
+    # the signal (one line, 128 + 15), in process and fast
+    import proofs.cli as cli
+    from proofs.signals import Interrupted
+
+    def swallowing(args) -> int:
+        try:
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # the handler raises here
+        except Interrupted:
+            pass
+        return 0
+
+    monkeypatch.setitem(cli.COMMANDS, "spectrum", swallowing)
+    assert cli.main(["spectrum", *DATASET]) == 128 + signal.SIGTERM
+    assert capsys.readouterr().err.splitlines() == ["modspec spectrum: interrupted by SIGTERM; nothing written"]
