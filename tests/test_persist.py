@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 import pytest
@@ -101,6 +102,25 @@ def test_equal_arguments_of_different_types_are_separate_entries(cache):
     assert [type(v) for v in _CALLS] == [int, bool, float, float, float] and len(_entries(cache)) == 5
     _new_process()
     assert repr(_square(-0.0)) == "0.0" and repr(_square(True)) == "1" and len(_CALLS) == 5
+
+
+@dataclasses.dataclass(frozen=True)
+class _Box:
+    value: object
+
+
+@persist.persistent
+def _unbox(box: _Box) -> object:
+    _CALLS.append(box.value)
+    return box.value
+
+
+def test_dataclass_arguments_with_equal_fields_of_different_types_are_separate_entries(cache):
+    # frozen dataclasses compare field by field with ==, so _Box(1) == _Box(1.0) == _Box(True): the
+    # memo looks inside them (datasets and modules are frozen dataclasses)
+    _unbox.cache_clear()
+    _CALLS.clear()
+    assert [type(_unbox(_Box(x))) for x in (1, 1.0, True)] == [int, float, bool] and len(_CALLS) == 3
 
 
 class _Printed:
