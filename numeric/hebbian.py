@@ -225,10 +225,6 @@ def train_rule(
     get_rule(rule)
     if isinstance(lr, bool) or not isinstance(lr, (int, float)) or not math.isfinite(lr) or lr <= 0:
         raise ValueError(f"lr must be a real number > 0; got {lr!r}")
-    try:
-        seeds = (seeds,) if isinstance(seeds, (int, np.integer, str)) else tuple(seeds)
-    except TypeError:  # one bad seed (1.5, None): simulate_batch refuses it by name
-        seeds = (seeds,)
     if rule != "gd" and any(m.depth != 2 for m in arch_.modules):
         raise ValueError(f"rule {rule!r} acts on W1 and W2 of a two-layer module; arch {arch!r} has a module of "
                          "another depth (use rule 'gd')")
