@@ -236,8 +236,8 @@ class ModuleSystem:
     in_omega: "_Complement"
     root_diag: np.ndarray | None
     mode_mean: np.ndarray
-    perp_gram: np.ndarray | None = None
-    in_columns: tuple[np.ndarray, np.ndarray] = (np.zeros(0, int), np.zeros(0, int))
+    perp_gram: np.ndarray | None
+    in_columns: tuple[np.ndarray, np.ndarray]
 
     @property
     def m(self) -> int:
