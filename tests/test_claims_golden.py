@@ -12,14 +12,11 @@ the file with ``python -m tests.test_claims_golden`` from the repository root.
 
 from __future__ import annotations
 
-import json
-import sys
-from pathlib import Path
-
 import pytest
 import sympy as sp
 
-GOLDEN = Path(__file__).parent / "golden" / "claims.json"
+from .golden_records import load_golden, write_golden
+
 
 
 def _catalogues() -> dict:
@@ -44,14 +41,14 @@ def _cases() -> list[tuple[str, object]]:
 
 
 def test_golden_file_lists_every_claim_of_every_catalogue():
-    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    golden = load_golden("claims")
     assert {f: sorted(v) for f, v in golden.items()} == {f: sorted(t.id for t in cat)
                                                          for f, cat in _catalogues().items()}
 
 
 @pytest.mark.parametrize("family, theorem", _cases(), ids=lambda x: x if isinstance(x, str) else x.id)
 def test_claim_text_and_symbolic_record_match_the_reviewed_golden_file(family, theorem):
-    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))[family][theorem.id]
+    expected = load_golden("claims")[family][theorem.id]
     got = claim_record(theorem)
     for key in ("name", "statement", "assumptions", "comparisons", "derivation"):
         assert got[key] == expected[key], (f"{family} {theorem.id} {key} differs from tests/golden/claims.json "
@@ -60,5 +57,4 @@ def test_claim_text_and_symbolic_record_match_the_reviewed_golden_file(family, t
 
 if __name__ == "__main__":  # rewrite the golden file (after review)
     records = {family: {th.id: claim_record(th) for th in cat} for family, cat in _catalogues().items()}
-    GOLDEN.write_text(json.dumps(records, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    sys.stdout.write(f"wrote {GOLDEN}\n")
+    write_golden("claims", records)

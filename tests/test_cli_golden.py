@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
 from proofs.cli import build_parser
 from .cli_parsers import subcommand_parsers
+from .golden_records import load_golden, write_golden
 
-GOLDEN = Path(__file__).parent / "golden" / "cli.json"
 REGENERATE = "review, then rewrite it with python -m tests.test_cli_golden"
 
 
@@ -69,12 +67,12 @@ def cli_record() -> dict:
 
 
 def test_golden_file_lists_every_command():
-    golden = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    golden = load_golden("cli")
     assert sorted(golden) == sorted(["modspec", *subcommand_parsers()]), REGENERATE
 
 
 def test_command_line_help_and_flags_match_the_reviewed_golden_file():
-    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
+    expected = load_golden("cli")
     got = json.loads(json.dumps(cli_record()))
     for command in sorted(set(expected) | set(got)):
         assert command in got and command in expected, f"command {command} added or removed ({REGENERATE})"
@@ -95,5 +93,4 @@ def test_golden_record_keeps_help_format_fields_unexpanded():
 
 
 if __name__ == "__main__":  # rewrite the golden file (after review)
-    GOLDEN.write_text(json.dumps(cli_record(), indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    sys.stdout.write(f"wrote {GOLDEN}\n")
+    write_golden("cli", cli_record(), sort_keys=False)

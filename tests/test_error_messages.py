@@ -16,14 +16,13 @@ the whole table runs in seconds.
 
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 from typing import Callable
 
 import pytest
 
-GOLDEN = Path(__file__).parent / "golden" / "errors.json"
+from .golden_records import load_golden, write_golden
+
 #: The repository root; messages quote paths under it as ``<repo>`` so the record holds in any checkout.
 ROOT = Path(__file__).resolve().parent.parent
 THIS_FILE = str(ROOT / "tests" / "test_error_messages.py")
@@ -507,7 +506,7 @@ def raised(call: Callable[[], object]) -> dict:
 def test_case_ids_are_unique_and_match_the_golden_file():
     ids = [c[0] for c in CASES]
     assert len(set(ids)) == len(ids)
-    assert sorted(json.loads(GOLDEN.read_text(encoding="utf-8"))) == sorted(ids), (
+    assert sorted(load_golden("errors")) == sorted(ids), (
         "tests/golden/errors.json lists other cases (rewrite it with python -m tests.test_error_messages)")
 
 
@@ -519,12 +518,11 @@ def test_bad_input_message_names_its_parameter(case_id, call, name):
 
 @pytest.mark.parametrize("case_id, call, name", CASES, ids=[c[0] for c in CASES])
 def test_bad_input_message_matches_the_reviewed_golden_file(case_id, call, name):
-    expected = json.loads(GOLDEN.read_text(encoding="utf-8"))[case_id]
+    expected = load_golden("errors")[case_id]
     assert raised(call) == expected, (f"{case_id}: the error differs from tests/golden/errors.json "
                                       "(review, then rewrite it with python -m tests.test_error_messages)")
 
 
 if __name__ == "__main__":  # rewrite the golden file (after review)
     records = {case_id: raised(call) for case_id, call, _ in CASES}
-    GOLDEN.write_text(json.dumps(records, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
-    sys.stdout.write(f"wrote {GOLDEN}\n")
+    write_golden("errors", records)
