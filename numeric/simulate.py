@@ -127,9 +127,14 @@ a* |e| <= C(x0) * eta * pi * a*`` with
 from __future__ import annotations
 
 import math
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import Callable, Mapping, NamedTuple, Sequence
+from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 
 import numpy as np
 
@@ -146,7 +151,7 @@ from theory.spectrum import derive_module_spectrum
 __all__ = [
     "INITS", "DivergenceError", "ModuleSystem", "System", "State", "SimulationResult", "Run",
     "init", "step", "observe", "mode_strengths", "full_map", "run", "simulate", "simulate_batch",
-    "stability_bound", "euler_error_constant",
+    "stability_bound", "euler_error_constant", "simulation_threads",
 ]
 
 #: Valid initializations.
@@ -175,6 +180,10 @@ _RING_MAX = 128
 #: Blocks of the map: key -> (output block, input block).
 _BLOCKS = {"OO": ("omega_y", "omega_x"), "GO": ("omega_y", "gamma_x"),
            "OG": ("gamma_y", "omega_x"), "GG": ("gamma_y", "gamma_x")}
+#: Layers per network (bytes) from which :func:`run` splits a batch over threads by default:
+#: below it the steps are too small for the time numpy spends without the GIL to pay for the
+#: threads (measured in benchmarks/bench_simulate.py).
+_THREAD_MIN_BYTES = 20 * 2**10
 #: Most calls to ``progress`` in one run.
 _PROGRESS_CALLS = 32
 
@@ -213,7 +222,6 @@ class ModuleSystem:
       ``out_omega``, ``in_omega``: the square roots that give the blocks' norms from the
       reduced map (:func:`_complement`, :func:`observe`), leading axis 1 or B;
       ``in_columns``: the positions of the module's omega_x and of its gamma_x inputs.
-    * ``mode_mean`` (m, n_modes): averages each mode's columns (mode strengths from the diagonal).
     """
 
     module: Module
@@ -235,7 +243,6 @@ class ModuleSystem:
     out_omega: "_Complement"
     in_omega: "_Complement"
     root_diag: np.ndarray | None
-    mode_mean: np.ndarray
     perp_gram: np.ndarray | None
     in_columns: tuple[np.ndarray, np.ndarray]
 
@@ -840,10 +847,8 @@ def init(
         tr_syy = np.array([r.tr_syy for r in reds])
         loss_min_d = 0.5 * (tr_syy - np.sum((w_star_d @ Sx_d) * w_star_d, axis=(1, 2)))
         slots, start = {}, 0
-        mode_mean = np.zeros((m, len(layout)))
-        for j, (name, width) in enumerate(layout):
+        for name, width in layout:
             slots[name] = (start, width)
-            mode_mean[start:start + width, j] = 1.0 / width
             start += width
         rows, cols = module_slices(datasets[0], module)
         sl = datasets[0].block_slices()
@@ -860,7 +865,7 @@ def init(
             module, kind, rows, cols, Q_in_d, Q_out_d, _batch_stats(Sx_d, Syx_d, Syy_d, d_idx),
             perp, slots, pi_d[d_idx], lam_d[d_idx], np.maximum(loss_min_d, 0.0)[d_idx], w_star_d[d_idx],
             root[d_idx], np.array([r.lam_max for r in reds])[d_idx],
-            _observers(datasets[0], rows, cols), out_c, in_c, root_diag, mode_mean,
+            _observers(datasets[0], rows, cols), out_c, in_c, root_diag,
             None if perp is None else perp @ perp.mT, (_local(cols, sl["omega_x"]), _local(cols, sl["gamma_x"])),
         ))
         weights.append(params)
@@ -928,9 +933,23 @@ def _slot_diagonal(params: tuple[np.ndarray, ...], m: int) -> np.ndarray:
     return np.matmul(last[..., :m, None, :], Z.mT[..., :, :, None])[..., 0, 0]
 
 
-def _mode_means(system: System) -> list[np.ndarray]:
-    """Per module, the (m, n_modes) matrix averaging each mode's columns."""
-    return [ms.mode_mean for ms in system.modules]
+def _mode_average(ms: ModuleSystem, diag: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Each mode's strength, the mean of its diagonal entries: (..., n_modes) from (..., m).
+
+    Summed row by row (``np.add.reduceat``), so a network's value does not
+    depend on how many networks or states are read together; a product with
+    an averaging matrix folds them into one BLAS call, whose kernel (and so
+    its rounding) depends on the size, and a batch split over threads
+    (:func:`run`) gave other last bits.
+    """
+    starts = [start for start, _ in ms.slots.values()]
+    if not starts:
+        return np.zeros(diag.shape[:-1] + (0,)) if out is None else out
+    out = np.add.reduceat(diag, starts, axis=-1, out=out)
+    widths = np.array([width for _, width in ms.slots.values()], dtype=float)
+    if np.any(widths != 1.0):
+        out /= widths
+    return out
 
 
 def mode_strengths(system: System, state: State) -> dict[str, np.ndarray]:
@@ -940,8 +959,8 @@ def mode_strengths(system: System, state: State) -> dict[str, np.ndarray]:
     mean of the mode's diagonal entries of the reduced map (:func:`_slot_diagonal`).
     """
     out = {}
-    for ms, w, avg in zip(system.modules, state.weights, _mode_means(system)):
-        vals = _slot_diagonal(w, ms.m) @ avg
+    for ms, w in zip(system.modules, state.weights):
+        vals = _mode_average(ms, _slot_diagonal(w, ms.m))
         vals = np.where(np.isfinite(_mode_values(ms, ms.pi)), vals, np.nan)
         for j, name in enumerate(ms.slots):
             out[name] = vals[..., j]
@@ -1290,6 +1309,124 @@ def _first(flags: np.ndarray) -> int | None:
     return int(hit[0]) if hit.size else None
 
 
+#: Why a run diverged, in the order that decides a tie at one step.
+_NON_FINITE, _ESCAPED = "non-finite weights", "a mode strength passed its escape point"
+
+
+class _Diverged(Exception):
+    """Divergence found by :func:`_run_part` at ``step`` (from the run's start); :func:`run` words the error."""
+
+    def __init__(self, step: int, why: str) -> None:
+        super().__init__(step, why)
+        self.step, self.why = step, why
+
+
+class _Shared:
+    """What the concurrent sub-batches of one :func:`run` tell each other.
+
+    ``first``: the earliest divergence found so far, (step, why), non-finite
+    weights before an escape at the same step; a sub-batch stops once it has
+    checked every step up to it (no earlier divergence can follow), or at
+    once when ``abort`` is set (another sub-batch failed).
+    """
+
+    def __init__(self, steps: int) -> None:
+        self.first: tuple[int, str] | None = None
+        self.abort = False
+        self._lock = threading.Lock()
+
+    def found(self, e: _Diverged) -> None:
+        key = (e.step, e.why != _NON_FINITE)
+        with self._lock:
+            if self.first is None or key < (self.first[0], self.first[1] != _NON_FINITE):
+                self.first = (e.step, e.why)
+
+    def stop(self, start: int) -> bool:
+        """Whether a sub-batch that has checked steps ``0 .. start - 1`` may stop."""
+        return self.abort or (self.first is not None and start > self.first[0])
+
+
+def _cores() -> int:
+    """CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+#: The thread count of runs that do not name one (:func:`simulation_threads`); None: automatic.
+_THREADS: ContextVar[int | None] = ContextVar("modspec_simulation_threads", default=None)
+
+
+@contextmanager
+def simulation_threads(threads: int | None) -> Iterator[None]:
+    """Within the block, simulations that do not name ``threads`` use this many (None: automatic).
+
+    For callers that already run simulations in parallel, e.g. the workers of
+    a process pool (``modspec sweep``), where more threads than cores only
+    slow each other down.
+    """
+    if threads is not None:
+        _check_int("threads", threads, 1)
+    token = _THREADS.set(threads)
+    try:
+        yield
+    finally:
+        _THREADS.reset(token)
+
+
+def _parts(system: System, state: State, threads: object) -> list[np.ndarray]:
+    """The networks of each concurrent sub-batch of :func:`run` (one part: no threads).
+
+    At most ``B // 2`` parts, so each has at least two networks: a sub-batch
+    then takes the same code path as the whole batch (one network alone runs
+    on 2-D arrays) and the results are the same to the last bit.
+    """
+    if threads is None:
+        threads = _THREADS.get()
+    if threads is not None:
+        threads = _check_int("threads", threads, 1)
+    elif sum(w[0].nbytes for ws in state.weights for w in ws) >= _THREAD_MIN_BYTES:
+        threads = _cores()
+    else:
+        threads = 1
+    count = max(1, min(threads, system.batch // 2))
+    return np.array_split(np.arange(system.batch), count)
+
+
+def _take(system: System, state: State, idx: np.ndarray) -> tuple[System, State]:
+    """Networks ``idx`` of a batch as a batch of their own: every per-network array sliced, shared ones kept.
+
+    Arrays of :class:`ModuleSystem` documented with a leading axis "1 or B"
+    have axis 1 when shared by all networks (kept as is).
+    """
+    B = system.batch
+
+    def net(x: np.ndarray | None) -> np.ndarray | None:
+        return x if x is None or (x.shape[0] == 1 and B > 1) else x[idx]
+
+    modules = tuple(replace(
+        ms, stats=ModuleStats(*map(net, ms.stats)), perp=net(ms.perp), pi=ms.pi[idx], lam=ms.lam[idx],
+        loss_min=ms.loss_min[idx], w_star=ms.w_star[idx], sx_root=ms.sx_root[idx], lam_max=ms.lam_max[idx],
+        out_omega=_Complement(*map(net, ms.out_omega)), in_omega=_Complement(*map(net, ms.in_omega)),
+        root_diag=net(ms.root_diag), perp_gram=net(ms.perp_gram),
+    ) for ms in system.modules)
+    sub = replace(system, lr=system.lr[idx], seeds=tuple(system.seeds[i] for i in idx),
+                  dataset_index=system.dataset_index[idx], modules=modules, selection=system.selection[idx])
+    return sub, State(state.t, tuple(tuple(w[idx] for w in ws) for ws in state.weights))
+
+
+def _merge(runs: list[Run]) -> Run:
+    """The runs of consecutive sub-batches as one run of the whole batch (network order kept)."""
+    first = runs[0]
+    weights = tuple(tuple(np.concatenate(layer) for layer in zip(*module))
+                    for module in zip(*(r.state.weights for r in runs)))
+    observations = [{k: np.concatenate([o[k] for o in obs]) for k in obs[0]}
+                    for obs in zip(*(r.observations for r in runs))]
+    modes = {k: np.concatenate([r.step_modes[k] for r in runs]) for k in first.step_modes}
+    return Run(State(first.state.t, weights), first.t, observations, first.step_t, modes)
+
+
 def run(
     system: System,
     state: State,
@@ -1297,6 +1434,7 @@ def run(
     steps: int,
     every: int = 1,
     progress: Callable[[int, int], None] | None = None,
+    threads: int | None = None,
 ) -> Run:
     """Advance ``steps`` steps from ``state``; mode strengths after every step, the rest at checkpoints.
 
@@ -1312,9 +1450,51 @@ def run(
     the checks run over them; checkpoint states are copied out and observed
     many at a time (``_OBSERVE_BYTES``, one call of :func:`observe`). With one
     network the steps run on 2-D arrays.
+
+    ``threads``: the batch is split into that many sub-batches of at least two
+    networks, run concurrently (numpy releases the GIL in its products and
+    array loops, and the networks of a batch are independent), with BLAS on
+    one thread each; the result is the same to the last bit. None (default):
+    as many as the cores this process may use when a network's layers are
+    large enough for threads to pay (``_THREAD_MIN_BYTES``), else 1. Progress
+    is reported by the first sub-batch.
     """
     steps = _check_int("steps", steps, 0)
     every = _check_int("every", every, 1)
+    parts = _parts(system, state, threads)
+    t0 = state.t
+    if len(parts) == 1:
+        try:
+            return _run_part(system, state, steps, every, progress, None)
+        except _Diverged as e:
+            raise _divergence(system, t0 + e.step, t0, e.why) from None
+    pieces = [_take(system, state, idx) for idx in parts]
+    shared = _Shared(steps + 1)
+    results: list[Run | None] = [None] * len(pieces)
+
+    def part(i: int) -> None:
+        try:
+            results[i] = _run_part(*pieces[i], steps, every, progress if i == 0 else None, shared)
+        except _Diverged as e:
+            shared.found(e)
+        except BaseException:
+            shared.abort = True  # the other sub-batches stop at their next chunk
+            raise
+
+    with _blas_threads(), ThreadPoolExecutor(len(pieces) - 1) as pool:
+        futures = [pool.submit(part, i) for i in range(1, len(pieces))]
+        part(0)  # in this thread: progress and KeyboardInterrupt reach it
+        for future in futures:
+            future.result()  # re-raises a sub-batch's error
+    if shared.first is not None:
+        step, why = shared.first
+        raise _divergence(system, t0 + step, t0, why)
+    return _merge([r for r in results if r is not None])
+
+
+def _run_part(system: System, state: State, steps: int, every: int, progress: Callable[[int, int], None] | None,
+              shared: "_Shared | None") -> Run | None:
+    """:func:`run` on one (sub-)batch; raises :class:`_Diverged`; None when ``shared`` says stop early."""
     t0 = state.t
     ckpts = sorted(set(range(0, steps + 1, every)) | {steps})
     chunk = max(1, math.ceil(steps / _PROGRESS_CALLS)) if steps else 1
@@ -1325,7 +1505,6 @@ def run(
     B = system.batch
     kinds = [ms.kind for ms in system.modules]
     ms_list = [ms.m for ms in system.modules]
-    means = _mode_means(system)
     per_state = sum(w.nbytes for ws in state.weights for w in ws)
     R = max(2, min(_RING_MAX, _RING_BYTES // max(per_state, 1), steps + 1))
     rings = [tuple(np.empty((R,) + w.shape) for w in ws) for ws in state.weights]
@@ -1339,7 +1518,7 @@ def run(
     # slots[s][i][g]: the layers of module i, group g in slot s
     slots = [[[tuple(r[s, g] for r in ring) for g in groups] for ring in rings] for s in range(R)]
     # per module: strengths of its modes after every step, (n + 1, B, n_modes)
-    record = [np.empty((steps + 1, B, avg.shape[1])) for avg in means]
+    record = [np.empty((steps + 1, B, len(ms.slots))) for ms in system.modules]
     updates = []  # per group, per module: (module, group, update_into, update, stats, lr, work)
     for j, g in enumerate(groups):
         for i, (ms, kind) in enumerate(zip(system.modules, kinds)):
@@ -1360,10 +1539,10 @@ def run(
         window = slice(c0 % R, c1 % R + 1)
         cnt = c1 - c0 + 1
         bad_escape, bad_value = None, None
-        for i, (ring, m, avg) in enumerate(zip(rings, ms_list, means)):
+        for i, (ring, m, ms) in enumerate(zip(rings, ms_list, system.modules)):
             states = tuple(r[window] for r in ring)
             if m:
-                np.matmul(_slot_diagonal(states, m), avg, out=record[i][c0:c1 + 1])
+                _mode_average(ms, _slot_diagonal(states, m), out=record[i][c0:c1 + 1])
                 if escapes:
                     hit = _first(escapes[i](record[i][c0:c1 + 1]))
                     if hit is not None and (bad_escape is None or hit < bad_escape):
@@ -1376,9 +1555,9 @@ def run(
                     if hit is not None and (bad_value is None or hit < bad_value):
                         bad_value = hit
         if bad_value is not None and (bad_escape is None or bad_value <= bad_escape):
-            raise _divergence(system, t0 + c0 + bad_value, t0, "non-finite weights")
+            raise _Diverged(c0 + bad_value, _NON_FINITE)
         if bad_escape is not None:
-            raise _divergence(system, t0 + c0 + bad_escape, t0, "a mode strength passed its escape point")
+            raise _Diverged(c0 + bad_escape, _ESCAPED)
         first = next_ckpt
         while next_ckpt < len(ckpts) and ckpts[next_ckpt] <= c1:
             next_ckpt += 1
@@ -1412,6 +1591,8 @@ def run(
     start = 0
     with np.errstate(over="ignore", invalid="ignore"):
         for end in ends:
+            if shared is not None and shared.stop(start):
+                return None
             for n in range(max(start, 1), end + 1):
                 src, dst = slots[(n - 1) % R], slots[n % R]
                 for i, j, into, update, st, lr, work in updates:
@@ -1447,6 +1628,7 @@ def simulate_batch(
     depth: int | None = None,
     rule: LearningRule = GRADIENT_DESCENT,
     progress: Callable[[int, int], None] | None = None,
+    threads: int | None = None,
 ) -> SimulationResult:
     """Train one network per (dataset, lr, seed) together; see :func:`simulate`.
 
@@ -1457,9 +1639,11 @@ def simulate_batch(
     every = _check_int("every", every, 1)
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be callable(done_steps, total_steps) or None; got {progress!r}")
+    if threads is not None:
+        _check_int("threads", threads, 1)
     with _blas_threads():
         return _simulate_batch(datasets, arch, lr, steps, seeds, init, a0, init_scale, hidden, every, depth, rule,
-                               progress)
+                               progress, threads)
 
 
 def _blas_threads():  # noqa: ANN202
@@ -1469,11 +1653,11 @@ def _blas_threads():  # noqa: ANN202
 
 
 def _simulate_batch(datasets, arch, lr, steps, seeds, init, a0, init_scale, hidden, every, depth, rule,  # noqa: ANN001
-                    progress) -> SimulationResult:  # noqa: ANN001
+                    progress, threads) -> SimulationResult:  # noqa: ANN001
     system, state = _init_system(datasets, arch, lr=lr, seeds=seeds, init=init, a0=a0, init_scale=init_scale,
                                 hidden=hidden, depth=depth, rule=rule)
     bound = stability_bound(system, state)
-    out = run(system, state, steps=steps, every=every, progress=progress)
+    out = run(system, state, steps=steps, every=every, progress=progress, threads=threads)
     stack = {k: np.stack([o[k] for o in out.observations], axis=1) for k in out.observations[0]}
     names = system.mode_names
     return SimulationResult(
@@ -1503,6 +1687,7 @@ def simulate(
     depth: int | None = None,
     rule: LearningRule = GRADIENT_DESCENT,
     progress: Callable[[int, int], None] | None = None,
+    threads: int | None = None,
 ) -> SimulationResult:
     """Full-batch training of ``arch`` for every (lr, seed) pair, batched.
 
@@ -1535,6 +1720,10 @@ def simulate(
         The learning rule (``numeric.learning``; default gradient descent).
     progress : callable, optional
         ``progress(done_steps, total_steps)``, called at most 33 times (the last with ``done == total``).
+    threads : int, optional
+        Threads ``>= 1`` over which the networks are split (at least two per
+        thread; the results do not depend on it). Default: :func:`simulation_threads`'s,
+        else the cores available once a network's layers reach ``_THREAD_MIN_BYTES``.
 
     Returns
     -------
@@ -1552,5 +1741,5 @@ def simulate(
         raise ValueError(f"dataset must be a Dataset; got {dataset!r}")
     return simulate_batch(
         (dataset,), arch, lr=lr, steps=steps, seeds=seeds, init=init, a0=a0, init_scale=init_scale,
-        hidden=hidden, every=every, depth=depth, rule=rule, progress=progress,
+        hidden=hidden, every=every, depth=depth, rule=rule, progress=progress, threads=threads,
     )

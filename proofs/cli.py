@@ -311,10 +311,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     every = _check_training(args, args.seeds)
     limits.check_init_scale(args.init_scale)
     limits.check_hidden(args.hidden)
+    limits.check_threads(args.threads)
     with _bar(args, "simulate", "step") as bar:
         rep = simulation_report(d, args.arch, lr=args.lr, a0=args.a0, steps=args.steps, every=every,
                                 seeds=args.seeds, init=args.init, init_scale=args.init_scale, hidden=args.hidden,
-                                depth=args.depth, progress=bar.update)
+                                depth=args.depth, progress=bar.update, threads=args.threads)
     if args.json:
         _print_json(rep.to_json())
         return 0
@@ -581,6 +582,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"std of each weight entry for --init random, in (0, {limits.MAX_INIT_SCALE:g}] (default 1e-3)")
     m.add_argument("--hidden", type=int, default=None,
                    help=f"hidden width of deep modules, rank..{limits.MAX_HIDDEN} (default: the rank)")
+    m.add_argument("--threads", type=int, default=None,
+                   help=f"threads the seeds are split over, 1..{limits.MAX_THREADS}, at least two seeds each; the "
+                        "numbers do not depend on it (default: the available cores once networks are large enough "
+                        "to gain, n1 >= 5 or so)")
     m.add_argument("--json", action="store_true", help="print machine-readable JSON")
     _progress_flags(m)
 

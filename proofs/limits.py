@@ -19,6 +19,8 @@ protects:
                                  larger ones exceed the stability bound at the
                                  initial point
 ``MAX_SEEDS``         4 096      seeds of one simulation or report
+``MAX_THREADS``       256        threads of one simulation: each holds a ring
+                                 of recent states (about 1 MB)
 ====================  =========  ===============================================
 """
 
@@ -31,8 +33,8 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
-    "MAX_CHECKPOINTS", "MAX_SERIES_VALUES", "MAX_HIDDEN", "MAX_INIT_SCALE", "MAX_SEEDS",
-    "check_checkpoints", "check_hidden", "check_init_scale", "check_seeds", "check_out_dir", "check_stable_lr",
+    "MAX_CHECKPOINTS", "MAX_SERIES_VALUES", "MAX_HIDDEN", "MAX_INIT_SCALE", "MAX_SEEDS", "MAX_THREADS",
+    "check_checkpoints", "check_hidden", "check_threads", "check_init_scale", "check_seeds", "check_out_dir", "check_stable_lr",
 ]
 
 MAX_CHECKPOINTS = 100_000
@@ -40,6 +42,7 @@ MAX_SERIES_VALUES = 4_000_000
 MAX_HIDDEN = 4096
 MAX_INIT_SCALE = 1.0
 MAX_SEEDS = 4096
+MAX_THREADS = 256
 
 
 def _int(name: str, value: Any, lo: int, hi: int) -> int:
@@ -68,6 +71,13 @@ def check_hidden(hidden: int | None) -> int | None:
     if hidden is None:
         return None
     return _int("hidden", hidden, 1, MAX_HIDDEN)
+
+
+def check_threads(threads: int | None) -> int | None:
+    """``threads`` is None (automatic) or an integer in [1, MAX_THREADS]."""
+    if threads is None:
+        return None
+    return _int("threads", threads, 1, MAX_THREADS)
 
 
 def check_init_scale(init_scale: float) -> float:

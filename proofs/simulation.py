@@ -196,9 +196,11 @@ class SimulationReport:
 def simulation_report(
     d: Dataset, arch: str, *, lr: float, a0: float, steps: int, every: int = 1, seeds: int = 1,
     init: str = "spectral", init_scale: float = 1e-3, hidden: int | None = None, depth: int | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int], None] | None = None, threads: int | None = None,
 ) -> SimulationReport:
     """Simulate ``seeds`` networks (seeds 0..seeds-1) and compute the theory for the same flags.
+
+    ``threads``: the simulator's (``numeric.simulate.simulate``; None: automatic).
 
     The simulation runs first: a diverging run raises ``DivergenceError`` (an
     ``ArithmeticError``) naming the step; a run at or above the stability bound
@@ -208,7 +210,8 @@ def simulation_report(
     if isinstance(seeds, bool) or not isinstance(seeds, int) or not 1 <= seeds <= 4096:
         raise ValueError(f"seeds must be an integer in [1, 4096]; got {seeds!r}")
     sim = simulate(d, arch, lr=lr, steps=steps, seeds=tuple(range(seeds)), init=init, a0=a0,
-                   init_scale=init_scale, hidden=hidden, every=every, depth=depth, progress=progress)
+                   init_scale=init_scale, hidden=hidden, every=every, depth=depth, progress=progress,
+                   threads=threads)
     if np.any(sim.above_bound):
         return SimulationReport(sim, None, None)
     extra = {} if depth is None else {"depth": depth}

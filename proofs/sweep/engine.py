@@ -125,13 +125,23 @@ def _worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_chunk(task_name: str, points: Sequence[TaskPoint], version: str, *, fail_fast: bool = False) -> list[Record]:
+def run_chunk(task_name: str, points: Sequence[TaskPoint], version: str, *, fail_fast: bool = False,
+              threads: int | None = None) -> list[Record]:
     """Run the points of one chunk (on a worker); a raising point becomes a ``failed`` record.
 
     Only ``Exception`` is caught: Ctrl-C and a dying process still stop the
     chunk. With ``fail_fast`` nothing is caught (in-process runs that need
-    every point, such as the report's).
+    every point, such as the report's). ``threads``: the simulator's threads
+    (``numeric.simulate.simulation_threads``; 1 on the workers of a cluster,
+    which already share the cores; None: its default).
     """
+    from numeric.simulate import simulation_threads
+
+    with simulation_threads(threads):
+        return _run_points(task_name, points, version, fail_fast)
+
+
+def _run_points(task_name: str, points: Sequence[TaskPoint], version: str, fail_fast: bool) -> list[Record]:
     task, who, out = get_task(task_name), _worker_name(), []
     for p in points:
         start = time.perf_counter()
@@ -281,7 +291,7 @@ def _run_dask(client: Any, spec: SweepSpec, todo: deque, version: str, store: Re
     def submit() -> Any:
         size = chunk_size(tally.durations, len(todo), workers, spec.chunk_size)
         chunk = [todo.popleft() for _ in range(size)]
-        fut = client.submit(run_chunk, spec.task, chunk, version, pure=False)
+        fut = client.submit(run_chunk, spec.task, chunk, version, threads=1, pure=False)
         running[fut] = chunk
         return fut
 

@@ -1,0 +1,160 @@
+"""A batch split over threads (numeric.simulate.run's ``threads``) gives the same run as one thread.
+
+The networks of a batch are independent, so a sub-batch per thread must give
+every number of the run (final weights, checkpoint observables, mode strengths
+at every step) to the last bit, and the same divergence error, naming the
+earliest diverging step over all networks, whichever thread finds it first.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+from numeric.learning import LearningRule, gradient_descent_step
+from numeric.simulate import DivergenceError, init, run, simulate, simulate_batch, simulation_threads
+from numeric import simulate as simulate_module
+from theory.dataset import Dataset
+
+
+def assert_same_run(a, b) -> None:
+    for la, lb in zip(a.state.weights, b.state.weights):
+        for x, y in zip(la, lb):
+            assert np.array_equal(x, y)
+    assert np.array_equal(a.t, b.t) and np.array_equal(a.step_t, b.step_t)
+    assert len(a.observations) == len(b.observations)
+    for oa, ob in zip(a.observations, b.observations):
+        assert oa.keys() == ob.keys()
+        for key in oa:
+            assert np.array_equal(oa[key], ob[key], equal_nan=True), key
+    assert a.step_modes.keys() == b.step_modes.keys()
+    for key in a.step_modes:
+        assert np.array_equal(a.step_modes[key], b.step_modes[key], equal_nan=True), key
+
+
+RUNS = [
+    # (datasets, arch, init, depth, lrs, seeds): several datasets and step sizes, so a sub-batch that took
+    # another network's statistics, rate or selection would change the numbers
+    ([Dataset(3, 1, 1, 1, 1), Dataset(3, 1, 1, 1, 0)], "dense", "random", None, [0.02, 0.05], range(3)),
+    ([Dataset(3, 1, 2, 2, 1), Dataset(3, 1, 2, 2, "1/2")], "split", "spectral", None, [0.05, 0.1], range(2)),
+    ([Dataset(2, 1, 1, 1, 1)], "segregated", "random", 3, [0.05], range(7)),
+    ([Dataset(2, 1, 1, 2, 1), Dataset(2, 1, 1, 2, 2)], "shallow", "random", None, [0.1, 0.2, 0.3], range(2)),
+    ([Dataset(5, 2, 2, 2, 1)], "dense", "random", None, [1e-3], range(4)),
+]
+
+
+@pytest.mark.parametrize("datasets, arch, init_name, depth, lrs, seeds", RUNS)
+@pytest.mark.parametrize("threads", [2, 3])
+def test_threaded_run_equals_one_thread_to_the_last_bit(datasets, arch, init_name, depth, lrs, seeds, threads):
+    system, state = init(datasets, arch, lr=lrs, seeds=seeds, init=init_name, depth=depth)
+    one = run(system, state, steps=40, every=7, threads=1)
+    many = run(system, state, steps=40, every=7, threads=threads)
+    assert len(simulate_module._parts(system, state, threads)) == min(threads, system.batch // 2) > 1
+    assert_same_run(one, many)
+
+
+def test_threaded_run_of_another_rule_equals_one_thread():
+    # a rule without step_into takes the other branch of the step loop
+    rule = LearningRule("plain gradient descent", gradient_descent_step)
+    system, state = init([Dataset(3, 1, 1, 1, 1)], "dense", lr=[0.02, 0.05], seeds=range(3), rule=rule)
+    assert_same_run(run(system, state, steps=25, every=5, threads=1), run(system, state, steps=25, every=5, threads=2))
+
+
+@pytest.mark.parametrize("batch, threads, sizes", [
+    (1, 4, [1]), (2, 2, [2]), (3, 2, [3]), (4, 2, [2, 2]), (5, 2, [3, 2]), (7, 3, [3, 2, 2]), (16, 64, [2] * 8),
+])
+def test_batch_splits_into_parts_of_at_least_two_networks(batch, threads, sizes):
+    # one network alone would take the 2-D fast path, whose observables round differently
+    system, state = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=0.05, seeds=range(batch))
+    parts = simulate_module._parts(system, state, threads)
+    assert [len(p) for p in parts] == sizes
+    assert np.array_equal(np.concatenate(parts), np.arange(batch))
+
+
+def test_default_threads_follow_the_size_of_the_networks(monkeypatch):
+    monkeypatch.setattr(simulate_module, "_cores", lambda: 2)
+    small = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=0.05, seeds=range(8))
+    large = init([Dataset(5, 2, 2, 2, 1)], "dense", lr=1e-3, seeds=range(8), init="random")
+    per_net = sum(w[0].nbytes for ws in large[1].weights for w in ws)
+    assert sum(w[0].nbytes for ws in small[1].weights for w in ws) < simulate_module._THREAD_MIN_BYTES <= per_net
+    assert len(simulate_module._parts(*small, None)) == 1
+    assert len(simulate_module._parts(*large, None)) == 2
+    with simulation_threads(1):
+        assert len(simulate_module._parts(*large, None)) == 1
+        assert len(simulate_module._parts(*large, 2)) == 2  # a run's own count wins
+    assert len(simulate_module._parts(*large, None)) == 2  # the block's setting ends with it
+
+
+@pytest.mark.parametrize("bad", [0, -1, 1.5, "2", True])
+def test_bad_thread_counts_are_refused_naming_the_parameter(bad):
+    d = Dataset(2, 1, 1, 1, 1)
+    with pytest.raises(ValueError, match="threads"):
+        simulate(d, "dense", lr=0.05, steps=5, threads=bad)
+    with pytest.raises(ValueError, match="threads"):
+        with simulation_threads(bad):
+            pass
+
+
+@pytest.mark.parametrize("lrs", [
+    [0.01, 0.01, 5.0, 5.0],  # only the second thread's networks diverge
+    [5.0, 5.0, 0.01, 0.01],  # only the first's
+    [4.0, 4.0, 6.0, 6.0],  # both, the second earlier
+    [6.0, 6.0, 4.0, 4.0],  # both, the first earlier
+])
+def test_threaded_divergence_names_the_earliest_step_over_all_networks(lrs):
+    d = Dataset(2, 1, 1, 1, 1)
+    system, state = init([d], "dense", lr=lrs, a0=1.0, init="random", init_scale=1.0)
+    errors = []
+    for threads in (1, 2):
+        with pytest.raises(DivergenceError) as err:
+            run(system, state, steps=2000, every=100, threads=threads)
+        errors.append(str(err.value))
+    assert errors[0] == errors[1]
+    assert re.search(r"non-finite weights at step \d+", errors[0])
+
+
+def test_threaded_escape_and_overflow_at_one_step_report_the_overflow():
+    # the escape test (spectral init) and the non-finite check: the same choice as one thread makes
+    d = Dataset(2, 1, 1, 1, 1)
+    system, state = init([d], "dense", lr=[0.05, 0.05, 2.4, 2.4], a0=1.0)
+    errors = []
+    for threads in (1, 2):
+        with pytest.raises(DivergenceError) as err:
+            run(system, state, steps=5000, every=5000, threads=threads)
+        errors.append(str(err.value))
+    assert errors[0] == errors[1] and "escape point" in errors[0]
+
+
+def test_an_error_in_another_thread_reaches_the_caller():
+    def step(stats, params, lr):
+        if np.any(np.asarray(lr) == 0.0125):
+            raise RuntimeError("broken rule on the second sub-batch")
+        return gradient_descent_step(stats, params, lr)
+
+    rule = LearningRule("broken", step)
+    system, state = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=[0.01, 0.0125], seeds=range(2), rule=rule)
+    with pytest.raises(RuntimeError, match="second sub-batch"):
+        run(system, state, steps=50, every=10, threads=2)
+
+
+def test_an_error_in_the_calling_thread_stops_the_others():
+    calls = []
+
+    def progress(done, total):
+        calls.append(done)
+        raise KeyboardInterrupt  # as Ctrl-C would, during the first sub-batch's run
+
+    system, state = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=0.01, seeds=range(4))
+    with pytest.raises(KeyboardInterrupt):
+        run(system, state, steps=10**6, every=10**6, threads=2, progress=progress)
+    assert len(calls) == 1  # returned without stepping the other sub-batch's million steps
+
+
+def test_threaded_progress_reaches_the_total():
+    seen = []
+    res = simulate_batch([Dataset(2, 1, 1, 1, 1)], "dense", lr=0.05, steps=64, seeds=range(4), threads=2,
+                         progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (64, 64) and [d for d, _ in seen] == sorted(d for d, _ in seen)
+    assert all(v.shape == (4, 65) for v in res.step_modes.values()) and res.step_modes
