@@ -171,8 +171,10 @@ BLAS_THREADS = 1
 #: step write to memory and cost 35-40% more than alternating two buffers (n1 = 5, 6; 16 networks).
 _RING_BYTES = 2**20
 #: Memory for checkpoint states awaiting observation: :func:`run` copies them out of the ring and
-#: observes them in stacks of this size (:func:`observe` costs tens of numpy calls per call).
-_OBSERVE_BYTES = 8 * 2**20
+#: observes them in stacks of this size (:func:`observe` costs tens of numpy calls per call). One
+#: stack reused stays in cache: 1 MB measured 5-15% faster than 8 MB on 16 networks (n1 = 5, 6),
+#: the same on one.
+_OBSERVE_BYTES = 2**20
 #: Most states in the ring: each slot holds views made once per run, which for one tiny network cost
 #: more than the steps they serve (1000 steps of one network at n1 = 2: 6.2 us a step with 1024
 #: slots, 5.2-5.4 with 64-256, 7.3 with 16).
@@ -182,8 +184,9 @@ _BLOCKS = {"OO": ("omega_y", "omega_x"), "GO": ("omega_y", "gamma_x"),
            "OG": ("gamma_y", "omega_x"), "GG": ("gamma_y", "gamma_x")}
 #: Layers per network (bytes) from which :func:`run` splits a batch over threads by default:
 #: below it the steps are too small for the time numpy spends without the GIL to pay for the
-#: threads (measured in benchmarks/bench_simulate.py).
-_THREAD_MIN_BYTES = 20 * 2**10
+#: threads. Measured on 2 cores, 16 networks: n1 = 4 (4-6 KB) 0.5-0.7x with two threads,
+#: n1 = 5 (16-25 KB) 1.0-1.4x, n1 = 6, 7 1.6-2.0x (benchmarks/bench_simulate.py).
+_THREAD_MIN_BYTES = 16 * 2**10
 #: Most calls to ``progress`` in one run.
 _PROGRESS_CALLS = 32
 
@@ -928,9 +931,9 @@ def _slot_diagonal(params: tuple[np.ndarray, ...], m: int) -> np.ndarray:
     Z = inner[0][..., :m]
     for W in inner[1:]:
         Z = W @ Z
-    # row i of the last layer times column i of Z, as a stack of dot products (measured fastest:
-    # 1.5-2x faster than summing an elementwise product with Z^T, up to 180x faster than einsum)
-    return np.matmul(last[..., :m, None, :], Z.mT[..., :, :, None])[..., 0, 0]
+    # row i of the last layer times column i of Z, one dot product each (np.vecdot, measured fastest: 1.1x a
+    # stack of 1 x h by h x 1 products for one network, 1.7x for 16; 2.3-3x summing an elementwise product)
+    return np.vecdot(last[..., :m, :], Z.mT)
 
 
 def _mode_average(ms: ModuleSystem, diag: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

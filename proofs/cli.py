@@ -585,7 +585,7 @@ def build_parser() -> argparse.ArgumentParser:
     m.add_argument("--threads", type=int, default=None,
                    help=f"threads the seeds are split over, 1..{limits.MAX_THREADS}, at least two seeds each; the "
                         "numbers do not depend on it (default: the available cores once networks are large enough "
-                        "to gain, n1 >= 5 or so)")
+                        "to gain, from about n1 = 5)")
     m.add_argument("--json", action="store_true", help="print machine-readable JSON")
     _progress_flags(m)
 
