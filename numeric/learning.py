@@ -50,7 +50,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 __all__ = ["ModuleStats", "Params", "LearningRule", "gradient_descent_step", "gradient_descent_step_into",
-           "GRADIENT_DESCENT", "map_of", "shared_right"]
+           "GRADIENT_DESCENT", "map_of"]
 
 #: The layers ``(W_1, ..., W_L)`` of one module, each (B, n_l, n_{l-1}) or 2-D for one network.
 Params = tuple[np.ndarray, ...]
@@ -100,18 +100,6 @@ def map_of(params: Params) -> np.ndarray:
     return out
 
 
-def shared_right(A: np.ndarray, S: np.ndarray) -> np.ndarray:
-    """``A @ S`` for A (..., n, p); when S (1, p, k) or (p, k) is shared, as one large product.
-
-    Stacking the batch into the rows of one matrix turns B small products into
-    one BLAS call with the same arithmetic per entry.
-    """
-    if A.ndim >= 3 and A.size and (S.ndim == 2 or (S.ndim == 3 and S.shape[0] == 1)):
-        shared = S.reshape(S.shape[-2:])
-        return (A.reshape(-1, A.shape[-1]) @ shared).reshape(A.shape[:-1] + shared.shape[-1:])
-    return A @ S
-
-
 def gradient_descent_step(stats: ModuleStats, params: Params, lr: np.ndarray | float) -> Params:
     """One full-batch gradient-descent step on ``(1/2n) sum ||y - W_L ... W_1 x||^2``.
 
@@ -127,7 +115,7 @@ def gradient_descent_step(stats: ModuleStats, params: Params, lr: np.ndarray | f
     prefix = [params[0]]  # prefix[l] = W_{l+1} ... W_1 (0-based), for l < depth - 1
     for W in params[1:-1]:
         prefix.append(W @ prefix[-1])
-    top = shared_right(prefix[-1], stats.Sx)
+    top = prefix[-1] @ stats.Sx
     if depth > 1:
         top = params[-1] @ top
     scaled = lr * (stats.Syx - top)  # eta E, (B, q, p)
@@ -160,23 +148,38 @@ class _Plan(NamedTuple):
     grads: list[np.ndarray | None]
     backs: list[np.ndarray | None]
     lr_diag: np.ndarray | None  # eta diag(Sx) when Sx is diagonal, else None
-    lr_syx: np.ndarray | None  # eta Syx when Sx is diagonal, else None
+    lr_sx: np.ndarray | None  # eta Sx when it is not diagonal, else None
+    lr_syx: np.ndarray  # eta Syx
 
 
-def _plan(stats: ModuleStats, params: Params, lr: np.ndarray | float) -> _Plan:
+def _plan(stats: ModuleStats, params: Params, lr: np.ndarray | float, scratch: dict | None = None) -> _Plan:
+    """Scratch arrays, taken from ``scratch`` (by role and shape) when given, and eta folded into the statistics."""
+    pool = {} if scratch is None else scratch
+
+    def empty(role: str, shape: tuple[int, ...]) -> np.ndarray:
+        return pool.setdefault((role, shape), np.empty(shape))
+
     lead, p = params[0].shape[:-2], params[0].shape[-1]
-    prefix = [np.empty(lead + (W.shape[-2], p)) for W in params[1:-1]]
-    top = np.empty(prefix[-1].shape if prefix else params[0].shape)
-    E = top if len(params) == 1 else np.empty(lead + stats.Syx.shape[-2:])
-    grads = [None] + [np.empty(W.shape) for W in params[1:]]
-    backs = [None] + [np.empty(lead + (W.shape[-1], p)) for W in params[1:]]
+    prefix = [empty(f"prefix{i}", lead + (W.shape[-2], p)) for i, W in enumerate(params[1:-1])]
+    top = empty("top", prefix[-1].shape if prefix else params[0].shape)
+    E = top if len(params) == 1 else empty("E", lead + stats.Syx.shape[-2:])
+    grads = [None] + [empty(f"grad{i}", W.shape) for i, W in enumerate(params[1:])]
+    backs = [None] + [empty(f"back{i}", lead + (W.shape[-1], p)) for i, W in enumerate(params[1:])]
+    lr = _one_rate(lr)
     diag = _shared_diagonal(stats.Sx)
     if diag is None:
-        return _Plan(prefix, top, E, grads, backs, None, None)
-    return _Plan(prefix, top, E, grads, backs, lr * diag, lr * stats.Syx)
+        return _Plan(prefix, top, E, grads, backs, None, lr * stats.Sx, lr * stats.Syx)
+    return _Plan(prefix, top, E, grads, backs, lr * diag, None, lr * stats.Syx)
 
 
-def _compile(stats: ModuleStats, params: Params, lr: np.ndarray | float) -> Callable[[Params, Params], Params]:
+def _one_rate(lr: np.ndarray | float) -> np.ndarray | float:
+    """``lr`` as one number when every network has the same (no per-network copies of eta Sx)."""
+    values = np.asarray(lr)
+    return float(values.flat[0]) if values.size and np.all(values == values.flat[0]) else lr
+
+
+def _compile(stats: ModuleStats, params: Params, lr: np.ndarray | float,
+             scratch: dict | None = None) -> Callable[[Params, Params], Params]:
     """The step of :func:`gradient_descent_step_into` for one run, as a closure over its plan.
 
     One network (2-D layers) multiplies with ``np.dot``, a batch with
@@ -186,11 +189,11 @@ def _compile(stats: ModuleStats, params: Params, lr: np.ndarray | float) -> Call
     1.2-1.4x faster than ``np.matmul`` with ``out=`` on 4 x 4 to 16 x 34).
     Depth 2 with a diagonal Sx, the common case, is written out.
     """
-    plan = _plan(stats, params, lr)
+    plan = _plan(stats, params, lr, scratch)
     mm = np.dot if params[0].ndim == 2 else np.matmul
     mul, sub, add = np.multiply, np.subtract, np.add
     depth, top, E, grads, backs = len(params), plan.top, plan.E, plan.grads, plan.backs
-    lr_diag, lr_syx = plan.lr_diag, plan.lr_syx
+    lr_diag, lr_sx, lr_syx = plan.lr_diag, plan.lr_sx, plan.lr_syx
     if depth == 2 and lr_diag is not None:
         g2, b1 = grads[1], backs[1]
 
@@ -206,10 +209,6 @@ def _compile(stats: ModuleStats, params: Params, lr: np.ndarray | float) -> Call
             return out
 
         return step2
-    Sx, Syx = stats.Sx, stats.Syx
-    shared = params[0].ndim >= 3 and params[0].size and (Sx.ndim == 2 or Sx.shape[0] == 1)
-    p = params[0].shape[-1]
-
     def step(params: Params, out: Params) -> Params:
         prefix = [params[0]]
         for W, buf in zip(params[1:-1], plan.prefix):
@@ -217,17 +216,11 @@ def _compile(stats: ModuleStats, params: Params, lr: np.ndarray | float) -> Call
         P = prefix[-1]
         if lr_diag is not None:
             mul(P, lr_diag, top)
-        elif shared:  # one large product
-            np.matmul(P.reshape(-1, p), Sx.reshape(p, p), top.reshape(-1, p))
-        else:
-            np.matmul(P, Sx, top)
+        else:  # network by network (broadcast), so a network's bits do not depend on its batch
+            mm(P, lr_sx, top)
         if depth > 1:
             mm(params[-1], top, E)
-        if lr_diag is not None:
-            sub(lr_syx, E, E)  # eta E
-        else:
-            sub(Syx, E, E)
-            mul(lr, E, E)  # eta E
+        sub(lr_syx, E, E)  # eta E = eta Syx - W_L P (eta Sx)
         back = E
         for layer in range(depth - 1, 0, -1):
             W = params[layer]
@@ -249,11 +242,14 @@ def gradient_descent_step_into(stats: ModuleStats, params: Params, lr: np.ndarra
     into Syx (``eta E = eta Syx - W (eta diag(Sx))``: equal to the pure step up
     to the rounding of one product, with four fewer passes over the arrays).
     ``work`` must belong to one run: its arrays are shaped for ``params`` and
-    it keeps eta and the statistics of the first call (:func:`_compile`).
+    it keeps eta and the statistics of the first call (:func:`_compile`). ``work["scratch"]``,
+    when the caller puts it there, is a dict of temporaries shared with the
+    ``work`` of other calls that never run concurrently (the networks of a
+    batch stepped one after another): one set of temporaries stays in cache.
     """
     step = work.get("step")
     if step is None:
-        step = work["step"] = _compile(stats, params, lr)
+        step = work["step"] = _compile(stats, params, lr, work.get("scratch"))
     return step(params, out)
 
 

@@ -142,7 +142,7 @@ from numeric.backends import compile_expr
 from numeric.kinds import GaussianInit, ModuleKind, SpectralInit, linear_module
 from numeric.maps import selection_matrix
 from numeric.matrices import data_matrices, mode_vectors, module_slices, training_items
-from numeric.learning import GRADIENT_DESCENT, LearningRule, ModuleStats, map_of, shared_right
+from numeric.learning import GRADIENT_DESCENT, LearningRule, ModuleStats, map_of
 from theory import stability as stab
 from theory.architectures import Architecture, Module, get_architecture, with_depth
 from theory.dataset import Dataset
@@ -187,6 +187,11 @@ _BLOCKS = {"OO": ("omega_y", "omega_x"), "GO": ("omega_y", "gamma_x"),
 #: threads. Measured on 2 cores, 16 networks: n1 = 4 (4-6 KB) 0.5-0.7x with two threads,
 #: n1 = 5 (16-25 KB) 1.0-1.4x, n1 = 6, 7 1.6-2.0x (benchmarks/bench_simulate.py).
 _THREAD_MIN_BYTES = 16 * 2**10
+#: Layers per network (bytes) from which :func:`run` steps a batch network by network on 2-D arrays
+#: with one set of temporaries, as a per-network loop does: a batched product then streams every
+#: network's layers through memory between its passes. 16 networks, one core: n1 = 7 (256-400 KB)
+#: 1.1-1.2x faster network by network (run with checkpoints), n1 = 6 (64-100 KB) 0.9-1.0x.
+_PER_NETWORK_BYTES = 160 * 2**10
 #: Most calls to ``progress`` in one run.
 _PROGRESS_CALLS = 32
 
@@ -884,8 +889,8 @@ _init_system = init  # ``init`` is also a keyword of simulate_batch
 def _batch_stats(Sx: np.ndarray, Syx: np.ndarray, Syy: np.ndarray, d_idx: np.ndarray) -> ModuleStats:
     """Statistics per network, or with a leading axis of 1 when every network shares one dataset.
 
-    A shared ``Sx`` lets a rule form ``W Sx`` for the whole batch as one large
-    product (``numeric.learning``) instead of one small product per network.
+    Shared statistics are one copy, broadcast by the products of a step,
+    instead of B copies (the memory of one ``p x p`` Sx per network).
     """
     if Sx.shape[0] == 1:
         return ModuleStats(Sx, Syx, Syy)
@@ -983,7 +988,7 @@ def full_map(system: System, state: State) -> np.ndarray:
 
 def _module_map(ms: ModuleSystem, w: tuple[np.ndarray, ...], Q_in: np.ndarray, Q_out: np.ndarray | None) -> np.ndarray:
     """The module's full map ``Q_out S (W1_r Q_in^T + perp)``, (..., m_out, m_in); without Q_out (None), (..., q, m_in)."""
-    Z = shared_right(w[0], np.ascontiguousarray(Q_in.mT))
+    Z = w[0] @ Q_in.mT
     if ms.perp is not None:
         Z = Z + ms.perp
     for W in w[1:]:
@@ -1022,9 +1027,9 @@ def _block_norms_with_perp(ms: ModuleSystem, w: tuple[np.ndarray, ...], K: np.nd
     S = map_of(w[1:]) if len(w) > 1 else None
     omega, gamma = ms.in_columns
     aS = o.A if S is None else o.A @ S
-    a_x = shared_right(o.A @ K, np.ascontiguousarray(Q_in.mT)) + aS @ ms.perp  # omega rows, (..., r_o, m_in)
+    a_x = (o.A @ K) @ Q_in.mT + aS @ ms.perp  # omega rows, (..., r_o, m_in)
     cols_sq = np.einsum("...ij,...ij->...j", a_x, a_x)
-    x_o = shared_right(K, np.ascontiguousarray(Q_in[..., omega, :].mT))
+    x_o = K @ Q_in[..., omega, :].mT
     x_o = x_o + (ms.perp[..., omega] if S is None else S @ ms.perp[..., omega])
     norms = {"OO": np.sum(cols_sq[..., omega], axis=-1), "GO": np.sum(cols_sq[..., gamma], axis=-1),
              "OG": _sq(o.apply_left(x_o))}
@@ -1134,7 +1139,7 @@ def observe(system: System, state: State, modes: dict[str, np.ndarray] | None = 
         if ms.root_diag is not None:
             gap *= ms.root_diag
         else:
-            gap = shared_right(gap, ms.sx_root)
+            gap = gap @ ms.sx_root
         loss += ms.loss_min + 0.5 * _sq(gap)
     for key in _BLOCKS:
         out[key] = np.sqrt(sq[key])
@@ -1514,20 +1519,21 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
     for ring, ws in zip(rings, state.weights):
         for r, w in zip(ring, ws):
             r[0] = w
-    # the whole batch is stepped at once; one network on 2-D arrays (stepping large networks one at a
-    # time with their modes read right after each step measured 5-20% slower, n1 = 6, 7, load 8-9)
-    one_net = B == 1
-    groups = [0] if one_net else [slice(None)]
+    # the whole batch is stepped at once, or network by network on 2-D arrays: one network, or networks
+    # so large that a batched product streams every network through memory (_PER_NETWORK_BYTES)
+    each = B == 1 or sum(w[0].nbytes for ws in state.weights for w in ws) >= _PER_NETWORK_BYTES
+    groups = list(range(B)) if each else [slice(None)]
     # slots[s][i][g]: the layers of module i, group g in slot s
     slots = [[[tuple(r[s, g] for r in ring) for g in groups] for ring in rings] for s in range(R)]
     # per module: strengths of its modes after every step, (n + 1, B, n_modes)
     record = [np.empty((steps + 1, B, len(ms.slots))) for ms in system.modules]
     updates = []  # per group, per module: (module, group, update_into, update, stats, lr, work)
+    scratch: list[dict] = [{} for _ in system.modules]  # temporaries shared by the groups, stepped in turn
     for j, g in enumerate(groups):
         for i, (ms, kind) in enumerate(zip(system.modules, kinds)):
-            st = ms.stats if not one_net else ModuleStats(*(x[0] if x.shape[0] == 1 else x[g] for x in ms.stats))
-            lr = float(system.lr[g]) if one_net else system.lr[:, None, None]
-            updates.append((i, j, kind.update_into, kind.update, st, lr, {}))
+            st = ms.stats if not each else ModuleStats(*(x[0] if x.shape[0] == 1 else x[g] for x in ms.stats))
+            lr = float(system.lr[g]) if each else system.lr[:, None, None]
+            updates.append((i, j, kind.update_into, kind.update, st, lr, {"scratch": scratch[i]}))
     presence = [np.isfinite(_mode_values(ms, ms.pi)) for ms in system.modules]  # (B, n_modes) each
     ts, obs = [], []
     next_ckpt = 0  # index into ckpts of the next checkpoint to observe

@@ -39,6 +39,8 @@ RUNS = [
     # another network's statistics, rate or selection would change the numbers
     ([Dataset(3, 1, 1, 1, 1), Dataset(3, 1, 1, 1, 0)], "dense", "random", None, [0.02, 0.05], range(3)),
     ([Dataset(3, 1, 2, 2, 1), Dataset(3, 1, 2, 2, "1/2")], "split", "spectral", None, [0.05, 0.1], range(2)),
+    # the omega module's reduced Sx is not diagonal on r = 1 and diagonal on r = 0: both branches of the step
+    ([Dataset(3, 1, 2, 2, 1), Dataset(3, 1, 2, 2, 0)], "split", "random", None, [0.02, 0.05], range(2)),
     ([Dataset(2, 1, 1, 1, 1)], "segregated", "random", 3, [0.05], range(7)),
     ([Dataset(2, 1, 1, 2, 1), Dataset(2, 1, 1, 2, 2)], "shallow", "random", None, [0.1, 0.2, 0.3], range(2)),
     ([Dataset(5, 2, 2, 2, 1)], "dense", "random", None, [1e-3], range(4)),
@@ -158,3 +160,33 @@ def test_threaded_progress_reaches_the_total():
                          progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (64, 64) and [d for d, _ in seen] == sorted(d for d, _ in seen)
     assert all(v.shape == (4, 65) for v in res.step_modes.values()) and res.step_modes
+
+
+@pytest.mark.parametrize("init_name", ["spectral", "random"])
+def test_stepping_network_by_network_equals_the_batched_step_to_the_last_bit(init_name, monkeypatch):
+    # large networks are stepped one at a time on 2-D arrays with shared temporaries (_PER_NETWORK_BYTES):
+    # the same products per network, so the same bits as the batched step
+    system, state = init([Dataset(3, 1, 2, 2, 1), Dataset(3, 1, 2, 2, 0)], "split", lr=[0.02, 0.05],
+                         seeds=range(2), init=init_name)
+    runs = []
+    for threshold in (0, 10**12):  # every network alone, then the whole batch at once
+        monkeypatch.setattr(simulate_module, "_PER_NETWORK_BYTES", threshold)
+        runs.append(run(system, state, steps=30, every=6, threads=1))
+    assert_same_run(*runs)
+
+
+def test_networks_stepped_in_turn_share_one_set_of_temporaries(monkeypatch):
+    from numeric import learning
+
+    pools = []
+    compile_ = learning._compile
+
+    def spy(stats, params, lr, scratch=None):
+        pools.append(scratch)
+        return compile_(stats, params, lr, scratch)
+
+    monkeypatch.setattr(learning, "_compile", spy)
+    monkeypatch.setattr(simulate_module, "_PER_NETWORK_BYTES", 0)
+    system, state = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=[0.01, 0.02, 0.03], seeds=range(1))
+    run(system, state, steps=3, every=3, threads=1)
+    assert len(pools) == 3 and all(p is pools[0] for p in pools) and pools[0]
