@@ -129,7 +129,6 @@ from __future__ import annotations
 import math
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -1135,7 +1134,7 @@ def observe(system: System, state: State, modes: dict[str, np.ndarray] | None = 
         if "OO" in ms.observers:
             ob = ms.observers["OO"]
             w_oo[..., ob.rows[:, None], ob.cols[None, :]] = oo
-        gap = K - ms.w_star
+        gap = np.subtract(K, ms.w_star, out=K)  # in place: K is not used after (a fresh array costs more)
         if ms.root_diag is not None:
             gap *= ms.root_diag
         else:
@@ -1488,6 +1487,8 @@ def run(
         except BaseException:
             shared.abort = True  # the other sub-batches stop at their next chunk
             raise
+
+    from concurrent.futures import ThreadPoolExecutor  # imported here: most runs need no threads
 
     with _blas_threads(), ThreadPoolExecutor(len(pieces) - 1) as pool:
         futures = [pool.submit(part, i) for i in range(1, len(pieces))]
