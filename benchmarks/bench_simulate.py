@@ -242,7 +242,7 @@ def main() -> None:
         for n1, k in ((5, 2), (6, 2), (7, 2)) if not args.quick else ((6, 2),):
             d = Dataset(n1, n1 // 2, k, k, 1)
             system, state = init([d], "dense", lr=1e-3, seeds=range(16), init="random")
-            steps = 20
+            steps = 100  # long enough that splitting the batch over threads (copies, thread start) is amortized
             t1, tw = best_of([lambda: run(system, state, steps=steps, every=steps, threads=1),
                               lambda: run(system, state, steps=steps, every=steps)], repeats, clock=time.perf_counter)
             rate1, rate = step_flops(system, state) / (t1 / steps) / 1e9, step_flops(system, state) / (tw / steps) / 1e9

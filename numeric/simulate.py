@@ -181,11 +181,12 @@ _RING_MAX = 128
 #: Blocks of the map: key -> (output block, input block).
 _BLOCKS = {"OO": ("omega_y", "omega_x"), "GO": ("omega_y", "gamma_x"),
            "OG": ("gamma_y", "omega_x"), "GG": ("gamma_y", "gamma_x")}
-#: Layers per network (bytes) from which :func:`run` splits a batch over threads by default:
-#: below it the steps are too small for the time numpy spends without the GIL to pay for the
-#: threads. Measured on 2 cores, 16 networks: n1 = 4 (4-6 KB) 0.5-0.7x with two threads,
-#: n1 = 5 (16-25 KB) 1.0-1.4x, n1 = 6, 7 1.6-2.0x (benchmarks/bench_simulate.py).
-_THREAD_MIN_BYTES = 16 * 2**10
+#: Layers (bytes) each sub-batch must hold for :func:`run` to split a batch over threads by
+#: default: a thread's numpy calls must be long enough for the time they spend without the GIL
+#: (and in BLAS) to pay for the threads. Two threads against one on 2 cores, stepping only:
+#: n1 = 4, 16 networks (64-100 KB each half) 0.5-0.7x; n1 = 5, 16 networks (128-200 KB)
+#: 0.98-1.14x, 64 networks (0.5-0.8 MB) 1.3-1.7x; n1 = 6, 7, 16 networks (>= 0.5 MB) 1.6-2.0x.
+_THREAD_PART_BYTES = 192 * 2**10
 #: Layers per network (bytes) from which :func:`run` steps a batch network by network on 2-D arrays
 #: with one set of temporaries, as a per-network loop does: a batched product then streams every
 #: network's layers through memory between its passes. 16 networks, one core: n1 = 7 (256-400 KB)
@@ -1393,10 +1394,9 @@ def _parts(system: System, state: State, threads: object) -> list[np.ndarray]:
         threads = _THREADS.get()
     if threads is not None:
         threads = _check_int("threads", threads, 1)
-    elif sum(w[0].nbytes for ws in state.weights for w in ws) >= _THREAD_MIN_BYTES:
-        threads = _cores()
-    else:
-        threads = 1
+    else:  # automatic: the cores, as long as each part holds _THREAD_PART_BYTES
+        total = system.batch * sum(w[0].nbytes for ws in state.weights for w in ws)
+        threads = min(_cores(), total // _THREAD_PART_BYTES)
     count = max(1, min(threads, system.batch // 2))
     return np.array_split(np.arange(system.batch), count)
 
@@ -1463,7 +1463,7 @@ def run(
     array loops, and the networks of a batch are independent), with BLAS on
     one thread each; the result is the same to the last bit. None (default):
     as many as the cores this process may use when a network's layers are
-    large enough for threads to pay (``_THREAD_MIN_BYTES``), else 1. Progress
+    large enough for threads to pay (``_THREAD_PART_BYTES``), else 1. Progress
     is reported by the first sub-batch.
     """
     steps = _check_int("steps", steps, 0)
@@ -1733,7 +1733,7 @@ def simulate(
     threads : int, optional
         Threads ``>= 1`` over which the networks are split (at least two per
         thread; the results do not depend on it). Default: :func:`simulation_threads`'s,
-        else the cores available once a network's layers reach ``_THREAD_MIN_BYTES``.
+        else the cores available, as long as each thread's networks hold ``_THREAD_PART_BYTES``.
 
     Returns
     -------

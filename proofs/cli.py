@@ -584,8 +584,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"hidden width of deep modules, rank..{limits.MAX_HIDDEN} (default: the rank)")
     m.add_argument("--threads", type=int, default=None,
                    help=f"threads the seeds are split over, 1..{limits.MAX_THREADS}, at least two seeds each; the "
-                        "numbers do not depend on it (default: the available cores once networks are large enough "
-                        "to gain, from about n1 = 5)")
+                        "numbers do not depend on it (default: the available cores, once each thread gets enough "
+                        "work to gain: about 16 seeds at n1 = 5, 8 at n1 = 6, 4 at n1 = 7)")
     m.add_argument("--json", action="store_true", help="print machine-readable JSON")
     _progress_flags(m)
 

@@ -75,13 +75,25 @@ def test_batch_splits_into_parts_of_at_least_two_networks(batch, threads, sizes)
     assert np.array_equal(np.concatenate(parts), np.arange(batch))
 
 
-def test_default_threads_follow_the_size_of_the_networks(monkeypatch):
+@pytest.mark.parametrize("n1, init_name, seeds, parts", [
+    (2, "spectral", 64, 1),  # 64 networks of 256 bytes: numpy calls too short for threads to pay
+    (4, "random", 16, 1),  # 16 x 6.4 KB
+    (5, "spectral", 16, 1),  # 16 x 16 KB: measured no faster with two threads
+    (5, "random", 16, 2),  # 16 x 25 KB
+    (5, "spectral", 64, 2),  # 64 x 16 KB
+    (6, "spectral", 4, 1),  # 4 x 64 KB: two networks per thread, too little
+    (6, "spectral", 8, 2),  # 8 x 64 KB
+    (6, "spectral", 1, 1),  # one network: nothing to split
+])
+def test_default_threads_follow_the_work_per_thread(n1, init_name, seeds, parts, monkeypatch):
     monkeypatch.setattr(simulate_module, "_cores", lambda: 2)
-    small = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=0.05, seeds=range(8))
-    large = init([Dataset(5, 2, 2, 2, 1)], "dense", lr=1e-3, seeds=range(8), init="random")
-    per_net = sum(w[0].nbytes for ws in large[1].weights for w in ws)
-    assert sum(w[0].nbytes for ws in small[1].weights for w in ws) < simulate_module._THREAD_MIN_BYTES <= per_net
-    assert len(simulate_module._parts(*small, None)) == 1
+    system, state = init([Dataset(n1, n1 // 2, 2, 2, 1)], "dense", lr=1e-3, seeds=range(seeds), init=init_name)
+    assert len(simulate_module._parts(system, state, None)) == parts
+
+
+def test_simulation_threads_sets_the_default_of_a_block(monkeypatch):
+    monkeypatch.setattr(simulate_module, "_cores", lambda: 2)
+    large = init([Dataset(5, 2, 2, 2, 1)], "dense", lr=1e-3, seeds=range(16), init="random")
     assert len(simulate_module._parts(*large, None)) == 2
     with simulation_threads(1):
         assert len(simulate_module._parts(*large, None)) == 1
