@@ -154,16 +154,65 @@ def test_an_error_in_another_thread_reaches_the_caller():
 
 
 def test_an_error_in_the_calling_thread_stops_the_others():
-    calls = []
+    # the first sub-batch (this thread) fails at its fifth step; the second counts its steps and must
+    # stop at its next chunk instead of running all 20 000
+    steps_of_second = []
 
-    def progress(done, total):
-        calls.append(done)
-        raise KeyboardInterrupt  # as Ctrl-C would, during the first sub-batch's run
+    def step(stats, params, lr):
+        if np.all(np.asarray(lr) == 0.01):  # the first sub-batch
+            if len(steps_of_first) == 5:
+                raise KeyboardInterrupt  # as Ctrl-C would
+            steps_of_first.append(1)
+        else:
+            steps_of_second.append(1)
+        return gradient_descent_step(stats, params, lr)
 
-    system, state = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=0.01, seeds=range(4))
+    steps_of_first: list[int] = []
+    rule = LearningRule("counting", step)
+    system, state = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=[0.01, 0.01, 0.02, 0.02], rule=rule)
     with pytest.raises(KeyboardInterrupt):
-        run(system, state, steps=10**6, every=10**6, threads=2, progress=progress)
-    assert len(calls) == 1  # returned without stepping the other sub-batch's million steps
+        run(system, state, steps=20_000, every=20_000, threads=2)
+    assert len(steps_of_second) < 10_000
+
+
+def test_a_slow_sub_batch_still_reports_its_earlier_divergence():
+    # weights grow by (1 + lr) a step until they overflow: at about step 156 for lr = 100 (the first
+    # sub-batch, slowed down) and 300 for lr = 10 (the second, which finds its divergence first); the
+    # first must still check its steps up to 300 and report its own, earlier step, as one thread does
+    import time
+
+    def step(stats, params, lr):
+        if np.all(np.asarray(lr) == 100.0):
+            time.sleep(2e-4)
+        return tuple(W * (1.0 + lr) for W in params)
+
+    rule = LearningRule("growth", step)
+    system, state = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=[100.0, 100.0, 10.0, 10.0], init="random",
+                         rule=rule)
+    messages = []
+    for threads in (1, 2):
+        with pytest.raises(DivergenceError) as err:
+            run(system, state, steps=1000, every=1000, threads=threads)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+    assert 100 < int(re.search(r"at step (\d+)", messages[0]).group(1)) < 250
+
+
+def test_shared_record_keeps_the_earliest_divergence_and_overflow_before_escape():
+    shared = simulate_module._Shared(1000)
+    assert not shared.stop(500)
+    shared.found(simulate_module._Diverged(300, simulate_module._ESCAPED))
+    assert shared.stop(301) and not shared.stop(300)  # steps up to 300 must still be checked
+    shared.found(simulate_module._Diverged(400, simulate_module._NON_FINITE))  # later: ignored
+    assert shared.first == (300, simulate_module._ESCAPED)
+    shared.found(simulate_module._Diverged(300, simulate_module._NON_FINITE))  # same step: overflow first
+    assert shared.first == (300, simulate_module._NON_FINITE)
+    shared.found(simulate_module._Diverged(300, simulate_module._ESCAPED))
+    assert shared.first == (300, simulate_module._NON_FINITE)
+    shared.found(simulate_module._Diverged(120, simulate_module._ESCAPED))
+    assert shared.first == (120, simulate_module._ESCAPED)
+    shared.abort = True
+    assert shared.stop(0)
 
 
 def test_threaded_progress_reaches_the_total():
