@@ -129,7 +129,7 @@ from __future__ import annotations
 import math
 import os
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -192,6 +192,10 @@ _THREAD_PART_BYTES = 192 * 2**10
 #: network's layers through memory between its passes. 16 networks, one core: n1 = 7 (256-400 KB)
 #: 1.1-1.2x faster network by network (run with checkpoints), n1 = 6 (64-100 KB) 0.9-1.0x.
 _PER_NETWORK_BYTES = 160 * 2**10
+#: Layers per network (bytes) from which a run of too few networks to split over threads (fewer
+#: than four) gives its threads to BLAS while it steps: one network, stepping alone, two BLAS
+#: threads against one: n1 = 7 (256-400 KB) 1.28-1.47x, n1 = 6 (64-100 KB) 1.0x.
+_BLAS_MIN_BYTES = 160 * 2**10
 #: Most calls to ``progress`` in one run.
 _PROGRESS_CALLS = 32
 
@@ -1383,21 +1387,30 @@ def simulation_threads(threads: int | None) -> Iterator[None]:
         _THREADS.reset(token)
 
 
+def _layer_bytes(state: State) -> int:
+    """Bytes of one network's layers."""
+    return sum(w[0].nbytes for ws in state.weights for w in ws)
+
+
+def _thread_count(threads: object) -> int | None:
+    """The threads a run was given: ``threads``, else :func:`simulation_threads`'s; None: automatic."""
+    if threads is None:
+        threads = _THREADS.get()
+    return None if threads is None else _check_int("threads", threads, 1)
+
+
 def _parts(system: System, state: State, threads: object) -> list[np.ndarray]:
-    """The networks of each concurrent sub-batch of :func:`run` (one part: no threads).
+    """The networks of each concurrent sub-batch of :func:`run` (one part: no sub-batches).
 
     At most ``B // 2`` parts, so each has at least two networks: a sub-batch
     then takes the same code path as the whole batch (one network alone runs
-    on 2-D arrays) and the results are the same to the last bit.
+    on 2-D arrays) and the results are the same to the last bit. Automatic:
+    the cores, as long as each part's networks hold ``_THREAD_PART_BYTES``.
     """
-    if threads is None:
-        threads = _THREADS.get()
-    if threads is not None:
-        threads = _check_int("threads", threads, 1)
-    else:  # automatic: the cores, as long as each part holds _THREAD_PART_BYTES
-        total = system.batch * sum(w[0].nbytes for ws in state.weights for w in ws)
-        threads = min(_cores(), total // _THREAD_PART_BYTES)
-    count = max(1, min(threads, system.batch // 2))
+    count = _thread_count(threads)
+    if count is None:
+        count = min(_cores(), system.batch * _layer_bytes(state) // _THREAD_PART_BYTES)
+    count = max(1, min(count, system.batch // 2))
     return np.array_split(np.arange(system.batch), count)
 
 
@@ -1461,18 +1474,23 @@ def run(
     ``threads``: the batch is split into that many sub-batches of at least two
     networks, run concurrently (numpy releases the GIL in its products and
     array loops, and the networks of a batch are independent), with BLAS on
-    one thread each; the result is the same to the last bit. None (default):
-    as many as the cores this process may use when a network's layers are
-    large enough for threads to pay (``_THREAD_PART_BYTES``), else 1. Progress
-    is reported by the first sub-batch.
+    one thread each; progress is reported by the first sub-batch. Fewer than
+    four networks are not split: when their layers are large
+    (``_BLAS_MIN_BYTES``) BLAS gets the threads while they step. Either way
+    the result is the same to the last bit. None (default): as many as the
+    cores this process may use, as long as each thread's networks hold
+    ``_THREAD_PART_BYTES``, else 1.
     """
     steps = _check_int("steps", steps, 0)
     every = _check_int("every", every, 1)
     parts = _parts(system, state, threads)
     t0 = state.t
-    if len(parts) == 1:
+    if len(parts) == 1:  # too few networks to split: large ones give the threads to BLAS in their steps
+        count = _thread_count(threads)
+        count = _cores() if count is None else count
+        blas = count if count > 1 and _layer_bytes(state) >= _BLAS_MIN_BYTES else None
         try:
-            return _run_part(system, state, steps, every, progress, None)
+            return _run_part(system, state, steps, every, progress, None, blas)
         except _Diverged as e:
             raise _divergence(system, t0 + e.step, t0, e.why) from None
     pieces = [_take(system, state, idx) for idx in parts]
@@ -1501,9 +1519,37 @@ def run(
     return _merge([r for r in results if r is not None])
 
 
+class _BlasThreads:
+    """A reusable block with BLAS on ``threads`` threads, the count on entry restored on exit.
+
+    Set through threadpoolctl's library handles (about a microsecond per
+    switch), so it can wrap every chunk of steps of a run.
+    """
+
+    def __init__(self, threads: int) -> None:
+        from threadpoolctl import ThreadpoolController  # imported here: only simulations need it
+
+        self.threads = threads
+        self.libs = ThreadpoolController().select(user_api="blas").lib_controllers
+        self.before: list[int] = []
+
+    def __enter__(self) -> None:
+        self.before = [lib.get_num_threads() for lib in self.libs]
+        for lib in self.libs:
+            lib.set_num_threads(self.threads)
+
+    def __exit__(self, *exc: object) -> None:
+        for lib, n in zip(self.libs, self.before):
+            lib.set_num_threads(n)
+
+
 def _run_part(system: System, state: State, steps: int, every: int, progress: Callable[[int, int], None] | None,
-              shared: "_Shared | None") -> Run | None:
-    """:func:`run` on one (sub-)batch; raises :class:`_Diverged`; None when ``shared`` says stop early."""
+              shared: "_Shared | None", blas: int | None = None) -> Run | None:
+    """:func:`run` on one (sub-)batch; raises :class:`_Diverged`; None when ``shared`` says stop early.
+
+    ``blas``: BLAS threads while stepping (the reading of modes and checkpoints,
+    many small products, stays on the caller's count).
+    """
     t0 = state.t
     ckpts = sorted(set(range(0, steps + 1, every)) | {steps})
     chunk = max(1, math.ceil(steps / _PROGRESS_CALLS)) if steps else 1
@@ -1596,6 +1642,7 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
         ts.extend(t0 + c for c in taken)
         pending.clear()
 
+    blas_steps = _BlasThreads(blas) if blas is not None else nullcontext()
     # chunks of steps processed together: each ends when the ring is full, at a progress report or at the end
     ends = sorted({n for n in range(R - 1, steps + 1, R)} | reports | {steps})
     start = 0
@@ -1603,14 +1650,15 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
         for end in ends:
             if shared is not None and shared.stop(start):
                 return None
-            for n in range(max(start, 1), end + 1):
-                src, dst = slots[(n - 1) % R], slots[n % R]
-                for i, j, into, update, st, lr, work in updates:
-                    if into is not None:
-                        into(st, src[i][j], lr, dst[i][j], work)
-                    else:
-                        for target, value in zip(dst[i][j], update(st, src[i][j], lr)):
-                            target[...] = value
+            with blas_steps:
+                for n in range(max(start, 1), end + 1):
+                    src, dst = slots[(n - 1) % R], slots[n % R]
+                    for i, j, into, update, st, lr, work in updates:
+                        if into is not None:
+                            into(st, src[i][j], lr, dst[i][j], work)
+                        else:
+                            for target, value in zip(dst[i][j], update(st, src[i][j], lr)):
+                                target[...] = value
             process(start, end)
             start = end + 1
         flush()

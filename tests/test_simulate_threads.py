@@ -251,3 +251,29 @@ def test_networks_stepped_in_turn_share_one_set_of_temporaries(monkeypatch):
     system, state = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=[0.01, 0.02, 0.03], seeds=range(1))
     run(system, state, steps=3, every=3, threads=1)
     assert len(pools) == 3 and all(p is pools[0] for p in pools) and pools[0]
+
+
+@pytest.mark.parametrize("seeds", [1, 3])
+def test_too_few_networks_to_split_give_blas_the_threads_with_the_same_bits(seeds):
+    # at n1 = 7 a network's layers (256 KB) are past _BLAS_MIN_BYTES: BLAS steps them on two threads
+    from threadpoolctl import threadpool_info
+
+    system, state = init([Dataset(7, 3, 1, 1, 1)], "dense", lr=1e-3, seeds=range(seeds))
+    assert len(simulate_module._parts(system, state, 2)) == 1
+    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    assert_same_run(run(system, state, steps=12, every=4, threads=1), run(system, state, steps=12, every=4, threads=2))
+    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
+
+
+def test_blas_threads_block_sets_and_restores_the_count():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def counts():
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        block = simulate_module._BlasThreads(2)
+        for _ in range(2):  # reusable: one block wraps every chunk of a run
+            with block:
+                assert set(counts()) == {2}
+            assert set(counts()) == {1}
