@@ -154,25 +154,32 @@ def test_an_error_in_another_thread_reaches_the_caller():
 
 
 def test_an_error_in_the_calling_thread_stops_the_others():
-    # the first sub-batch (this thread) fails at its fifth step; the second counts its steps and must
-    # stop at its next chunk instead of running all 20 000
-    steps_of_second = []
+    # the first sub-batch (this thread) fails at its fifth step; the second waits for that at its first
+    # step (so it has no head start), counts its steps and must stop at one of its next chunks instead of
+    # running all 20 000
+    import threading
+
+    failed = threading.Event()
+    steps_of_first: list[int] = []
+    steps_of_second: list[int] = []
 
     def step(stats, params, lr):
         if np.all(np.asarray(lr) == 0.01):  # the first sub-batch
             if len(steps_of_first) == 5:
+                failed.set()
                 raise KeyboardInterrupt  # as Ctrl-C would
             steps_of_first.append(1)
         else:
+            if not steps_of_second:
+                failed.wait(timeout=30)
             steps_of_second.append(1)
         return gradient_descent_step(stats, params, lr)
 
-    steps_of_first: list[int] = []
     rule = LearningRule("counting", step)
     system, state = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=[0.01, 0.01, 0.02, 0.02], rule=rule)
     with pytest.raises(KeyboardInterrupt):
         run(system, state, steps=20_000, every=20_000, threads=2)
-    assert len(steps_of_second) < 10_000
+    assert failed.is_set() and len(steps_of_second) < 10_000, len(steps_of_second)
 
 
 def test_a_slow_sub_batch_still_reports_its_earlier_divergence():
