@@ -49,7 +49,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
-from numeric.simulate import BLAS_THREADS, _parts, init, run, step  # noqa: E402
+from numeric.simulate import _BLAS_MIN_BYTES, BLAS_THREADS, _cores, _layer_bytes, _parts, init, run, step  # noqa: E402
 from theory.dataset import Dataset  # noqa: E402
 
 #: The CLI's default checkpoint interval for its default 1000 steps (``every = steps // 100``).
@@ -103,6 +103,16 @@ def loop_steps(system, state, steps: int, use_diagonal: bool = False) -> None:
 def bare_steps(system, state, steps: int) -> None:
     for _ in range(steps):
         state = step(system, state)
+
+
+def threads_used(system, state) -> str:
+    """How ``run`` uses the cores by default: sub-batches on threads, or BLAS threads for too few networks."""
+    parts = len(_parts(system, state, None))
+    if parts > 1:
+        return f"{parts} threads"
+    if _cores() > 1 and _layer_bytes(state) >= _BLAS_MIN_BYTES:
+        return f"1 thread, BLAS on {_cores()} while stepping"
+    return "1 thread"
 
 
 def step_flops(system, state) -> int:
@@ -208,9 +218,8 @@ def main() -> None:
                     ratio = w_loop / w_run
                     worst = worst16 if batch > 1 else worst1
                     worst[(init_name, n1, k)] = ratio
-                    threads = len(_parts(system, state, None))
                     cells.append(f"{batch:2d} nets wall {ratio:5.2f}x ({'ok' if ratio >= goal else 'BELOW'} {goal}x; "
-                                 f"{threads} thread{'s' if threads > 1 else ''}, {w_run * 1e6:.2f} us vs "
+                                 f"{threads_used(system, state)}, {w_run * 1e6:.2f} us vs "
                                  f"{w_loop * 1e6:.2f}), one core {t_loop / t_run:5.2f}x, diag loop "
                                  f"{t_diag / t_run:5.2f}x, no checkpoints {t_loop / t_ends:5.2f}x, loop at "
                                  f"{loop_rate / peak1:4.0%} of peak")
@@ -246,8 +255,7 @@ def main() -> None:
             t1, tw = best_of([lambda: run(system, state, steps=steps, every=steps, threads=1),
                               lambda: run(system, state, steps=steps, every=steps)], repeats, clock=time.perf_counter)
             rate1, rate = step_flops(system, state) / (t1 / steps) / 1e9, step_flops(system, state) / (tw / steps) / 1e9
-            threads = len(_parts(system, state, None))
-            print(f"   n1={n1} k={k}: {rate:.1f} GFLOP/s on {threads} thread(s) = {rate / peak:.0%} of the large-matmul "
+            print(f"   n1={n1} k={k}: {rate:.1f} GFLOP/s on {threads_used(system, state)} = {rate / peak:.0%} of the large-matmul "
                   f"rate on {blas_default} BLAS threads; on one thread {rate1:.1f} GFLOP/s = {rate1 / peak1:.0%} of "
                   "the 1-thread rate", flush=True)
             targets.append((f"FLOP rate >= 50% of large matmul, n1={n1} k={k}", f"{rate / peak:.0%} "
