@@ -237,12 +237,15 @@ def gradient_descent_step_into(stats: ModuleStats, params: Params, lr: np.ndarra
                                work: dict) -> Params:
     """:func:`gradient_descent_step` writing into ``out``, its scratch arrays kept in ``work`` (module docstring).
 
-    The same products in the same order. A shared ``Sx`` with exact zeros off
-    its diagonal is applied as a column scaling, with eta folded into it and
-    into Syx (``eta E = eta Syx - W (eta diag(Sx))``: equal to the pure step up
-    to the rounding of one product, with four fewer passes over the arrays).
-    ``work`` must belong to one run: its arrays are shaped for ``params`` and
-    it keeps eta and the statistics of the first call (:func:`_compile`). ``work["scratch"]``,
+    The same products in the same order, with eta folded into the statistics
+    (``eta E = eta Syx - W (eta Sx)``: equal to the pure step up to the
+    rounding of one product, with fewer passes over the arrays). An ``Sx``
+    with exact zeros off its diagonal is applied as a column scaling, which
+    gives the same bits as the product with ``eta Sx`` (each entry is one
+    term plus exact zeros), so a network's bits do not depend on whether the
+    other networks of its batch have a diagonal Sx. ``work`` must belong to
+    one run: its arrays are shaped for ``params`` and it keeps eta and the
+    statistics of the first call (:func:`_compile`). ``work["scratch"]``,
     when the caller puts it there, is a dict of temporaries shared with the
     ``work`` of other calls that never run concurrently (the networks of a
     batch stepped one after another): one set of temporaries stays in cache.

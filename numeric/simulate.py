@@ -1342,7 +1342,7 @@ class _Shared:
     once when ``abort`` is set (another sub-batch failed).
     """
 
-    def __init__(self, steps: int) -> None:
+    def __init__(self) -> None:
         self.first: tuple[int, str] | None = None
         self.abort = False
         self._lock = threading.Lock()
@@ -1494,7 +1494,7 @@ def run(
         except _Diverged as e:
             raise _divergence(system, t0 + e.step, t0, e.why) from None
     pieces = [_take(system, state, idx) for idx in parts]
-    shared = _Shared(steps + 1)
+    shared = _Shared()
     results: list[Run | None] = [None] * len(pieces)
 
     def part(i: int) -> None:

@@ -206,7 +206,7 @@ def test_a_slow_sub_batch_still_reports_its_earlier_divergence():
 
 
 def test_shared_record_keeps_the_earliest_divergence_and_overflow_before_escape():
-    shared = simulate_module._Shared(1000)
+    shared = simulate_module._Shared()
     assert not shared.stop(500)
     shared.found(simulate_module._Diverged(300, simulate_module._ESCAPED))
     assert shared.stop(301) and not shared.stop(300)  # steps up to 300 must still be checked

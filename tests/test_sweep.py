@@ -583,3 +583,31 @@ def test_a_chunk_the_scheduler_gave_up_on_is_stored_as_failed_with_its_task_and_
     assert [(r.key, r.index, r.task, r.version, r.status, r.result, r.error, r.worker) for r in records] == [
         (p.key, p.index, "fullrank", "0.test", "failed", None, "RuntimeError: worker killed", "scheduler")
         for p in points]
+
+
+@pytest.mark.parametrize("threads, seen", [(1, 1), (None, None)])
+def test_run_chunk_sets_the_simulators_threads(threads, seen, monkeypatch):
+    # the cluster's workers already share the cores: their simulations run on one thread each
+    from numeric import simulate as simulate_module
+
+    counts = []
+    count_of = simulate_module._thread_count
+
+    def spy(arg):
+        counts.append(count_of(arg))
+        return counts[-1]
+
+    monkeypatch.setattr(simulate_module, "_thread_count", spy)
+    params = {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "arch": "dense", "lr": 0.05, "a0": 1e-3, "steps": 20,
+              "seeds": 4, "init": "spectral", "init_scale": 1e-3}
+    (record,) = run_chunk("simulate", [TaskPoint(0, "k", params, {})], "v", threads=threads)
+    assert record.status == "done" and counts and set(counts) == {seen}
+    assert simulate_module._THREADS.get() is None  # the setting ends with the chunk
+
+
+def test_cluster_workers_run_their_chunks_on_one_simulator_thread():
+    import inspect
+
+    from proofs.sweep import engine
+
+    assert "run_chunk, spec.task, chunk, version, threads=1" in inspect.getsource(engine._run_dask)
