@@ -224,7 +224,7 @@ def _expand(coords: dict, blocks: tuple[str, ...], d: Dataset, w: np.ndarray, fe
     0/1 feature positions and the integer columns of w, ``scale`` (rows,) the
     coefficient of each row's block.
     """
-    parts, scales, cores = [], [], []
+    scales, cores = [], []
     for b in blocks:
         c = evaluate(coords[b], d, backend)
         if b in ("omega_x", "omega_y"):
