@@ -34,6 +34,16 @@ def assert_same_run(a, b) -> None:
         assert np.array_equal(a.step_modes[key], b.step_modes[key], equal_nan=True), key
 
 
+def divergence_messages(system, state, steps: int, every: int) -> list[str]:
+    """The divergence error of the run on one thread, then on two."""
+    messages = []
+    for threads in (1, 2):
+        with pytest.raises(DivergenceError) as err:
+            run(system, state, steps=steps, every=every, threads=threads)
+        messages.append(str(err.value))
+    return messages
+
+
 RUNS = [
     # (datasets, arch, init, depth, lrs, seeds): several datasets and step sizes, so a sub-batch that took
     # another network's statistics, rate or selection would change the numbers
@@ -120,11 +130,7 @@ def test_bad_thread_counts_are_refused_naming_the_parameter(bad):
 def test_threaded_divergence_names_the_earliest_step_over_all_networks(lrs):
     d = Dataset(2, 1, 1, 1, 1)
     system, state = init([d], "dense", lr=lrs, a0=1.0, init="random", init_scale=1.0)
-    errors = []
-    for threads in (1, 2):
-        with pytest.raises(DivergenceError) as err:
-            run(system, state, steps=2000, every=100, threads=threads)
-        errors.append(str(err.value))
+    errors = divergence_messages(system, state, 2000, 100)
     assert errors[0] == errors[1]
     assert re.search(r"non-finite weights at step \d+", errors[0])
 
@@ -133,11 +139,7 @@ def test_threaded_escape_and_overflow_at_one_step_report_the_overflow():
     # the escape test (spectral init) and the non-finite check: the same choice as one thread makes
     d = Dataset(2, 1, 1, 1, 1)
     system, state = init([d], "dense", lr=[0.05, 0.05, 2.4, 2.4], a0=1.0)
-    errors = []
-    for threads in (1, 2):
-        with pytest.raises(DivergenceError) as err:
-            run(system, state, steps=5000, every=5000, threads=threads)
-        errors.append(str(err.value))
+    errors = divergence_messages(system, state, 5000, 5000)
     assert errors[0] == errors[1] and "escape point" in errors[0]
 
 
@@ -196,11 +198,7 @@ def test_a_slow_sub_batch_still_reports_its_earlier_divergence():
     rule = LearningRule("growth", step)
     system, state = init([Dataset(2, 1, 1, 1, 1)], "dense", lr=[100.0, 100.0, 10.0, 10.0], init="random",
                          rule=rule)
-    messages = []
-    for threads in (1, 2):
-        with pytest.raises(DivergenceError) as err:
-            run(system, state, steps=1000, every=1000, threads=threads)
-        messages.append(str(err.value))
+    messages = divergence_messages(system, state, 1000, 1000)
     assert messages[0] == messages[1]
     assert 100 < int(re.search(r"at step (\d+)", messages[0]).group(1)) < 250
 
