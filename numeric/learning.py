@@ -147,7 +147,7 @@ class _Plan(NamedTuple):
     E: np.ndarray  # eta E
     grads: list[np.ndarray | None]
     backs: list[np.ndarray | None]
-    lr_diag: np.ndarray | None  # eta diag(Sx) when Sx is diagonal, else None
+    lr_diag: np.ndarray | None  # eta diag(Sx) repeated in every row of top, when Sx is diagonal, else None
     lr_sx: np.ndarray | None  # eta Sx when it is not diagonal, else None
     lr_syx: np.ndarray  # eta Syx
 
@@ -169,7 +169,10 @@ def _plan(stats: ModuleStats, params: Params, lr: np.ndarray | float, scratch: d
     diag = _shared_diagonal(stats.Sx)
     if diag is None:
         return _Plan(prefix, top, E, grads, backs, None, lr * stats.Sx, lr * stats.Syx)
-    return _Plan(prefix, top, E, grads, backs, lr * diag, None, lr * stats.Syx)
+    # the column scaling as a whole array of the product's shape: multiplying by a broadcast row runs
+    # numpy's loop once per row, 1.7-2.5x slower than one pass (32 x 32 to 128 x 128, one or 16 networks)
+    scale = np.ascontiguousarray(np.broadcast_to(lr * diag, top.shape))
+    return _Plan(prefix, top, E, grads, backs, scale, None, lr * stats.Syx)
 
 
 def _one_rate(lr: np.ndarray | float) -> np.ndarray | float:
