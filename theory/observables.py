@@ -21,10 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 import sympy as sp
 
-from theory import symbols as s
 from theory.architectures import Architecture, get_architecture
 from theory.channels import SELECTION_CHANNELS, ChannelSpec, channels
 from theory.derivation import Derivation
