@@ -611,3 +611,18 @@ def test_cluster_workers_run_their_chunks_on_one_simulator_thread():
     from proofs.sweep import engine
 
     assert "run_chunk, spec.task, chunk, version, threads=1" in inspect.getsource(engine._run_dask)
+
+
+def test_resume_refuses_an_out_directory_holding_another_task(tmp_path):
+    # extending a grid is what resume is for; another task's rows would mix with the stored ones
+    spec = parse_spec({**SMALL, "grid": {**SMALL["grid"], "theorem": "T2", "n1": 2}})
+    run_sweep(spec, tmp_path, workers=0, progress=False)
+    other = parse_spec({"task": "half_time", "grid": {"n1": 2, "n2": 1, "k1": 1, "k2": 1, "r": "1", "arch": "dense",
+                                                      "mode": "pi1", "lr": 0.05, "a0": 1e-3}})
+    with pytest.raises(ValueError, match="holds results of task 'certify'; resume continues a sweep of that task, "
+                                         "not 'half_time'"):
+        run_sweep(other, tmp_path, workers=0, progress=False, resume=True)
+    with ResultStore(tmp_path) as store:  # nothing was written
+        assert store.get_meta("spec")["task"] == "certify" and store.count() == 6
+    wider = parse_spec({**SMALL, "grid": {**SMALL["grid"], "theorem": "T2", "n1": [2, 3]}})
+    assert run_sweep(wider, tmp_path, workers=0, progress=False, resume=True).skipped == 6

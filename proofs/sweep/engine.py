@@ -392,6 +392,11 @@ def _run(spec: SweepSpec, store: ResultStore, *, scheduler: str | None, workers:
     if store.count() and not resume:
         raise ValueError(f"out {str(store.path.parent)!r} already holds {store.count()} results; pass resume "
                          f"(--resume) to continue that sweep, or choose another out directory")
+    stored = store.get_meta("spec")
+    if store.count() and stored is not None and stored.get("task") != spec.task:
+        # a resumed sweep may extend its grid, but rows of another task would mix with its own
+        raise ValueError(f"out {str(store.path.parent)!r} holds results of task {stored.get('task')!r}; resume "
+                         f"continues a sweep of that task, not {spec.task!r}: choose another out directory")
     done = store.done_keys()
     todo_list = [p for p in points if p.key not in done]
     random.Random(0).shuffle(todo_list)  # fixed order: cheap and expensive points mix in every chunk
