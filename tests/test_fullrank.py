@@ -192,3 +192,32 @@ def test_estimate_decides_every_draw_as_the_one_at_a_time_rank(n1, n2, j, seed):
 def test_bad_arguments_raise_value_error_naming_the_parameter(call, match):
     with pytest.raises(ValueError, match=match):
         call()
+
+
+def test_t11_identity_rows_show_the_count_that_decides_them(monkeypatch):
+    # a failing identity must not be shown as 0 = 0: each row shows how many j break it
+    import dataclasses
+    import math as real_math
+    import types
+
+    from proofs.claims import t11_fullrank as t11
+
+    def rows(proof):
+        return {c.what: c for c in proof.comparisons}
+
+    fine = rows(t11.prove(t11.STATED))
+    assert all(c.holds and c.derived == 0 for w, c in fine.items() if "number of j" in w)
+    monkeypatch.setattr(t11, "math", types.SimpleNamespace(comb=lambda n, k: real_math.comb(n, k) + (k == 1)))
+
+    def no_full_span(n1):
+        counts = span_counts(n1)
+        spanning = list(counts.spanning)
+        spanning[-1] = 0
+        return dataclasses.replace(counts, spanning=tuple(spanning))
+
+    monkeypatch.setattr(t11, "span_counts", no_full_span)
+    broken = rows(t11.prove(t11.STATED))
+    for n1 in range(1, 6):
+        sums = broken[f"n1 = {n1}: number of j where the subsets spanning each flat miss C(P, j)"]
+        tops = broken[f"n1 = {n1}: number of j < n1 that span, and of j = P if it does not"]
+        assert (sums.derived, sums.holds) == (1, False) and (tops.derived, tops.holds) == (1, False)
