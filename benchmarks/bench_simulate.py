@@ -49,7 +49,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
-from numeric.simulate import _BLAS_MIN_BYTES, BLAS_THREADS, _cores, _layer_bytes, _parts, init, run, step  # noqa: E402
+from numeric.simulate import BLAS_THREADS, _blas_count, _parts, init, run, step  # noqa: E402
 from theory.dataset import Dataset  # noqa: E402
 
 #: The CLI's default checkpoint interval for its default 1000 steps (``every = steps // 100``).
@@ -110,8 +110,9 @@ def threads_used(system, state) -> str:
     parts = len(_parts(system, state, None))
     if parts > 1:
         return f"{parts} threads"
-    if _cores() > 1 and _layer_bytes(state) >= _BLAS_MIN_BYTES:
-        return f"1 thread, BLAS on {_cores()} while stepping"
+    blas = _blas_count(state, None)
+    if blas is not None:
+        return f"1 thread, BLAS on {blas} while stepping"
     return "1 thread"
 
 

@@ -1399,6 +1399,14 @@ def _thread_count(threads: object) -> int | None:
     return None if threads is None else _check_int("threads", threads, 1)
 
 
+def _blas_count(state: State, threads: object) -> int | None:
+    """BLAS threads for the steps of a run not split into sub-batches: its threads once a network's
+    layers reach ``_BLAS_MIN_BYTES`` (automatic: the cores), else None (the caller's count)."""
+    count = _thread_count(threads)
+    count = _cores() if count is None else count
+    return count if count > 1 and _layer_bytes(state) >= _BLAS_MIN_BYTES else None
+
+
 def _parts(system: System, state: State, threads: object) -> list[np.ndarray]:
     """The networks of each concurrent sub-batch of :func:`run` (one part: no sub-batches).
 
@@ -1486,11 +1494,8 @@ def run(
     parts = _parts(system, state, threads)
     t0 = state.t
     if len(parts) == 1:  # too few networks to split: large ones give the threads to BLAS in their steps
-        count = _thread_count(threads)
-        count = _cores() if count is None else count
-        blas = count if count > 1 and _layer_bytes(state) >= _BLAS_MIN_BYTES else None
         try:
-            return _run_part(system, state, steps, every, progress, None, blas)
+            return _run_part(system, state, steps, every, progress, None, _blas_count(state, threads))
         except _Diverged as e:
             raise _divergence(system, t0 + e.step, t0, e.why) from None
     pieces = [_take(system, state, idx) for idx in parts]
@@ -1568,7 +1573,7 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
             r[0] = w
     # the whole batch is stepped at once, or network by network on 2-D arrays: one network, or networks
     # so large that a batched product streams every network through memory (_PER_NETWORK_BYTES)
-    each = B == 1 or sum(w[0].nbytes for ws in state.weights for w in ws) >= _PER_NETWORK_BYTES
+    each = B == 1 or _layer_bytes(state) >= _PER_NETWORK_BYTES
     groups = list(range(B)) if each else [slice(None)]
     # slots[s][i][g]: the layers of module i, group g in slot s
     slots = [[[tuple(r[s, g] for r in ring) for g in groups] for ring in rings] for s in range(R)]
@@ -1642,7 +1647,7 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
         ts.extend(t0 + c for c in taken)
         pending.clear()
 
-    blas_steps = _BlasThreads(blas) if blas is not None else nullcontext()
+    blas_steps = _blas_threads(blas) if blas is not None else nullcontext()
     # chunks of steps processed together: each ends when the ring is full, at a progress report or at the end
     ends = sorted({n for n in range(R - 1, steps + 1, R)} | reports | {steps})
     start = 0
@@ -1704,10 +1709,9 @@ def simulate_batch(
                                progress, threads)
 
 
-def _blas_threads():  # noqa: ANN202
-    from threadpoolctl import threadpool_limits  # imported here: only simulations need it
-
-    return threadpool_limits(limits=BLAS_THREADS, user_api="blas")
+def _blas_threads(threads: int = BLAS_THREADS) -> _BlasThreads:
+    """A block with BLAS on ``threads`` threads (default the simulator's, ``BLAS_THREADS``)."""
+    return _BlasThreads(threads)
 
 
 def _simulate_batch(datasets, arch, lr, steps, seeds, init, a0, init_scale, hidden, every, depth, rule,  # noqa: ANN001

@@ -282,3 +282,26 @@ def test_blas_threads_block_sets_and_restores_the_count():
             with block:
                 assert set(counts()) == {2}
             assert set(counts()) == {1}
+
+
+def test_one_large_network_steps_with_blas_on_the_run_threads_and_observes_on_the_callers():
+    # n1 = 7: layers of 256 KB, past _BLAS_MIN_BYTES; under a caller's limit of one BLAS thread the steps
+    # run on the run's two, and the count is back to one around them
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_count() -> int:
+        return max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+
+    seen = []
+
+    def step(stats, params, lr):
+        seen.append(blas_count())
+        return gradient_descent_step(stats, params, lr)
+
+    system, state = init([Dataset(7, 3, 1, 1, 1)], "dense", lr=1e-3, rule=LearningRule("spy", step))
+    with threadpool_limits(limits=1, user_api="blas"):
+        run(system, state, steps=3, every=3, threads=2)
+        assert seen == [2, 2, 2] and blas_count() == 1
+        seen.clear()
+        run(system, state, steps=3, every=3, threads=1)
+        assert seen == [1, 1, 1]
