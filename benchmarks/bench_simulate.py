@@ -163,6 +163,8 @@ print(t1 - t0, t2 - t1, c2 - c1, t3 - t2, resource.getrusage(resource.RUSAGE_SEL
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer sizes, steps and repeats")
+    parser.add_argument("--n1", type=int, nargs="+", choices=range(2, 8), metavar="N1",
+                        help="section 1 at these n1 only (2..7), k = 1 and 2; sections 2-5 as usual")
     args = parser.parse_args()
     repeats = 3 if args.quick else 5
     targets: list[tuple[str, str, bool | None]] = []  # (target, measured, passed; None = not a pass/fail target)
@@ -182,6 +184,8 @@ def main() -> None:
     print("   rate. A loop near the peak bounds every one-core ratio by (its FLOPs per step / the simulator's) / (its")
     print("   fraction of the peak)")
     sizes = [(2, 1), (4, 2), (6, 2)] if args.quick else [(n1, k) for n1 in range(2, 8) for k in (1, 2)]
+    if args.n1:
+        sizes = [(n1, k) for n1 in sorted(set(args.n1)) for k in (1, 2)]
     worst16, worst1 = {}, {}
     with threadpool_limits(limits=BLAS_THREADS, user_api="blas"):
         for init_name in ("spectral", "random"):

@@ -129,6 +129,7 @@ from __future__ import annotations
 import math
 import os
 import threading
+import time
 from contextlib import contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
@@ -199,6 +200,8 @@ _PER_NETWORK_BYTES = 160 * 2**10
 #: than four) gives its threads to BLAS while it steps: one network, stepping alone, two BLAS
 #: threads against one: n1 = 7 (256-400 KB) 1.28-1.47x, n1 = 6 (64-100 KB) 1.0x.
 _BLAS_MIN_BYTES = 160 * 2**10
+#: :class:`_FasterOf`: times each way is tried before a choice, and picks between two tries of another way.
+_TRIALS, _RETRY = 2, 16
 #: Most calls to ``progress`` in one run.
 _PROGRESS_CALLS = 32
 
@@ -226,7 +229,8 @@ class ModuleSystem:
     * ``stats``: ``Sx`` (B, p, p), ``Syx`` (B, q, p), ``Syy`` (B, q, q), with a leading axis of 1
       instead of B when all networks share one dataset.
     * ``perp`` (B, n_1, m_in) or None: the frozen part of the first layer outside the data span;
-      ``perp_gram`` (B, n_1, n_1) its constant ``perp perp^T`` (None without it).
+      ``perp_root`` (B, n_1, w) a thin factor of its constant ``perp perp^T = perp_root perp_root^T``,
+      ``w = min(n_1, m_in - p)`` (None without it).
     * ``slots``: mode name -> (first column, width); ``pi``, ``lam`` (B, m) per mode column
       (NaN where the mode is absent on a network's dataset).
     * ``loss_min`` (B,), ``w_star`` (B, q, p), ``sx_root`` (B, p, p): the least loss, the
@@ -258,7 +262,7 @@ class ModuleSystem:
     out_omega: "_Complement"
     in_omega: "_Complement"
     root_diag: np.ndarray | None
-    perp_gram: np.ndarray | None
+    perp_root: np.ndarray | None
     in_columns: tuple[np.ndarray, np.ndarray]
 
     @property
@@ -857,6 +861,7 @@ def init(
             layers.append(net)
         params = tuple(np.ascontiguousarray(np.stack(ws)) for ws in zip(*layers))
         perp = np.stack(perps) if perps and span_ok else None
+        live = [int(np.count_nonzero(np.linalg.norm(Q, axis=0) > 0.5)) for Q in Q_in_d]  # data span dimensions
         roots, pinvs = zip(*(_root_and_pinv(s) for s in Sx_d)) if len(Sx_d) else ((), ())
         w_star_d = Syx_d @ np.stack(pinvs)
         tr_syy = np.array([r.tr_syy for r in reds])
@@ -881,7 +886,8 @@ def init(
             perp, slots, pi_d[d_idx], lam_d[d_idx], np.maximum(loss_min_d, 0.0)[d_idx], w_star_d[d_idx],
             root[d_idx], np.array([r.lam_max for r in reds])[d_idx],
             _observers(datasets[0], rows, cols), out_c, in_c, root_diag,
-            None if perp is None else perp @ perp.mT, (_local(cols, sl["omega_x"]), _local(cols, sl["gamma_x"])),
+            None if perp is None else _thin_roots(perp, m_in - min(live)),
+            (_local(cols, sl["omega_x"]), _local(cols, sl["gamma_x"])),
         ))
         weights.append(params)
 
@@ -908,6 +914,19 @@ def _full_basis(Q: np.ndarray) -> np.ndarray:
     """Q (n x k, orthonormal or zero columns) completed to an orthonormal basis of R^n (Q first)."""
     live = Q[:, np.linalg.norm(Q, axis=0) > 0.5]
     return np.hstack([Q, _extend(live, np.eye(Q.shape[0]))])  # zero columns (absent modes) stay in place
+
+
+def _thin_roots(perp: np.ndarray, outside: int) -> np.ndarray:
+    """F (B, h, w), ``F F^T = perp perp^T``, w = min(h, ``outside``) (the rank of ``perp``: its rows lie outside the span).
+
+    From the top w eigenpairs of the Gram (the rest are its rounding), so
+    ``tr(S perp perp^T S^T) = ||S F||^2`` costs a product with w columns, not h:
+    with k1 = 1 the inputs outside the data span are only the n1 code features.
+    """
+    h = perp.shape[-2]
+    w = max(0, min(h, outside))
+    mu, V = np.linalg.eigh(perp @ perp.mT)
+    return V[..., h - w:] * np.sqrt(np.clip(mu[..., None, h - w:], 0.0, None))
 
 
 def _restat(d: Dataset, module: Module, Q_in: np.ndarray, Q_out: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -1024,8 +1043,9 @@ def _block_norms_with_perp(ms: ModuleSystem, w: tuple[np.ndarray, ...], K: np.nd
     (a few rows) and its omega columns ``X_O`` are formed directly (small), the
     gamma rows by their norm ``||F_out X_O||`` (:func:`_complement`). The GG
     block, the rest, is ``||X||^2`` minus the other three, with
-    ``||X||^2 = ||K||^2 + tr(S (perp perp^T) S^T)`` (``perp Q_in = 0``, and
-    ``perp perp^T`` is a constant h x h): so X itself (q x m_in per network) is
+    ``||X||^2 = ||K||^2 + ||S F||^2`` (``perp Q_in = 0``, and ``perp perp^T = F F^T``
+    with ``F = perp_root`` a constant h x w, w at most the dimension outside the
+    data span: k1 = 1 leaves n1 of them): so X itself (q x m_in per network) is
     not formed. Where that difference leaves less than a quarter of
     ``||X||^2`` it is recomputed from X (:func:`_block_norms_formed`), as in
     :func:`_block_norms`, so its rounding error stays ``O(eps ||X||)``.
@@ -1041,8 +1061,7 @@ def _block_norms_with_perp(ms: ModuleSystem, w: tuple[np.ndarray, ...], K: np.nd
     norms = {"OO": np.sum(cols_sq[..., omega], axis=-1), "GO": np.sum(cols_sq[..., gamma], axis=-1),
              "OG": _sq(o.apply_left(x_o))}
     if "GG" in ms.observers:
-        total = _sq(K) + (np.sum((S @ ms.perp_gram) * S, axis=(-2, -1)) if S is not None
-                          else np.trace(ms.perp_gram, axis1=-2, axis2=-1))
+        total = _sq(K) + _sq(ms.perp_root if S is None else S @ ms.perp_root)
         gg = total - norms["OO"] - norms["GO"] - norms["OG"]
         cancelled = ~(gg >= 0.25 * total)  # also NaN
         if np.any(cancelled):
@@ -1440,7 +1459,7 @@ def _take(system: System, state: State, idx: np.ndarray) -> tuple[System, State]
         ms, stats=ModuleStats(*map(net, ms.stats)), perp=net(ms.perp), pi=ms.pi[idx], lam=ms.lam[idx],
         loss_min=ms.loss_min[idx], w_star=ms.w_star[idx], sx_root=ms.sx_root[idx], lam_max=ms.lam_max[idx],
         out_omega=_Complement(*map(net, ms.out_omega)), in_omega=_Complement(*map(net, ms.in_omega)),
-        root_diag=net(ms.root_diag), perp_gram=net(ms.perp_gram),
+        root_diag=net(ms.root_diag), perp_root=net(ms.perp_root),
     ) for ms in system.modules)
     sub = replace(system, lr=system.lr[idx], seeds=tuple(system.seeds[i] for i in idx),
                   dataset_index=system.dataset_index[idx], modules=modules, selection=system.selection[idx])
@@ -1487,8 +1506,9 @@ def run(
     array loops, and the networks of a batch are independent), with BLAS on
     one thread each; progress is reported by the first sub-batch. Fewer than
     four networks are not split: when their layers are large
-    (``_BLAS_MIN_BYTES``) BLAS gets the threads while they step. Either way
-    the result is the same to the last bit. None (default): as many as the
+    (``_BLAS_MIN_BYTES``) BLAS gets the threads while they step, as long as
+    that is faster than the caller's count, timed as the run goes
+    (:class:`_FasterOf`). Either way the result is the same to the last bit. None (default): as many as the
     cores this process may use, as long as each thread's networks hold
     ``_THREAD_PART_BYTES``, else 1.
     """
@@ -1527,6 +1547,38 @@ def run(
     return _merge([r for r in results if r is not None])
 
 
+class _FasterOf:
+    """Which of ``n`` equivalent ways to do a repeated piece of work is the faster now, from their timings.
+
+    Each way is tried ``_TRIALS`` times in turn; then the way with the least
+    recent time (the best of its last ``_TRIALS`` timings) is taken, and every
+    ``_RETRY`` picks another way is tried once, so the choice follows the load
+    of shared cores. Used for the BLAS threads of a run's steps, which give the
+    same bits either way: two BLAS threads step one n1 = 7 network 1.2-1.5x
+    faster on idle cores, and were 1.5-2x slower on busy ones.
+    """
+
+    def __init__(self, n: int) -> None:
+        self.times: list[list[float]] = [[] for _ in range(n)]
+        self.picks = 0
+
+    def pick(self) -> int:
+        """The way to use next."""
+        self.picks += 1
+        n = len(self.times)
+        if self.picks <= _TRIALS * n:  # each in turn
+            return (self.picks - 1) % n
+        best = min(range(n), key=lambda way: min(self.times[way], default=0.0))  # untimed: tried next
+        if n > 1 and self.picks % _RETRY == 0:  # another way, each in turn
+            return (best + 1 + (self.picks // _RETRY) % (n - 1)) % n
+        return best
+
+    def record(self, way: int, seconds: float) -> None:
+        """The time one pick of ``way`` took (per unit of work)."""
+        self.times[way].append(seconds)
+        del self.times[way][:-_TRIALS]
+
+
 class _BlasThreads:
     """A reusable block with BLAS on ``threads`` threads, the count on entry restored on exit.
 
@@ -1555,8 +1607,9 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
               shared: "_Shared | None", blas: int | None = None) -> Run | None:
     """:func:`run` on one (sub-)batch; raises :class:`_Diverged`; None when ``shared`` says stop early.
 
-    ``blas``: BLAS threads while stepping (the reading of modes and checkpoints,
-    many small products, stays on the caller's count).
+    ``blas``: BLAS threads while stepping when faster than the caller's count
+    (the reading of modes and checkpoints, many small products, stays on the
+    caller's count).
     """
     t0 = state.t
     ckpts = sorted(set(range(0, steps + 1, every)) | {steps})
@@ -1651,7 +1704,9 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
         ts.extend(t0 + c for c in taken)
         pending.clear()
 
-    blas_steps = _blas_threads(blas) if blas is not None else nullcontext()
+    # BLAS threads while stepping only where they pay now: on shared cores they can halve the speed
+    chooser = _FasterOf(2) if blas is not None else None
+    blas_ways = (_blas_threads(blas), nullcontext()) if blas is not None else (nullcontext(),)
     # chunks of steps processed together: each ends when the ring is full, at a progress report or at the end
     ends = sorted({n for n in range(R - 1, steps + 1, R)} | reports | {steps})
     start = 0
@@ -1659,7 +1714,9 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
         for end in ends:
             if shared is not None and shared.stop(start):
                 return None
-            with blas_steps:
+            way = chooser.pick() if chooser is not None else 0
+            began = time.perf_counter()
+            with blas_ways[way]:
                 # network by network (modules and networks are independent), each through the whole chunk:
                 # its ring slots and temporaries stay in cache from one step to the next
                 for i, j, into, update, st, lr, work in updates:
@@ -1670,6 +1727,8 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
                         else:
                             for target, value in zip(dst, update(st, src, lr)):
                                 target[...] = value
+            if chooser is not None:
+                chooser.record(way, (time.perf_counter() - began) / max(end + 1 - max(start, 1), 1))
             process(start, end)
             start = end + 1
         flush()

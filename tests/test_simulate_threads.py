@@ -305,3 +305,19 @@ def test_one_large_network_steps_with_blas_on_the_run_threads_and_observes_on_th
         seen.clear()
         run(system, state, steps=3, every=3, threads=1)
         assert seen == [1, 1, 1]
+
+
+def test_faster_of_tries_each_way_then_keeps_the_faster_and_follows_a_change_of_load():
+    chooser = simulate_module._FasterOf(2)
+    cost = {0: 1.0, 1: 2.0}  # way 1 (say, two BLAS threads on busy cores) is slower at first
+    picks = []
+    for i in range(200):
+        if i == 100:
+            cost = {0: 3.0, 1: 2.0}  # the load changes: way 0 is now the slower
+        way = chooser.pick()
+        picks.append(way)
+        chooser.record(way, cost[way])
+    assert sorted(picks[:4]) == [0, 0, 1, 1]  # each tried twice first
+    assert picks[4:100].count(1) <= 96 // 16 + 1  # then the faster, the other retried now and then
+    assert 0 < picks[4:100].count(1)
+    assert picks[110:].count(0) <= 90 // 16 + 1  # and the choice follows the change within a few picks
