@@ -50,7 +50,7 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 __all__ = ["ModuleStats", "Params", "LearningRule", "gradient_descent_step", "gradient_descent_step_into",
-           "GRADIENT_DESCENT", "map_of"]
+           "scaled_map_scale", "GRADIENT_DESCENT", "map_of"]
 
 #: The layers ``(W_1, ..., W_L)`` of one module, each (B, n_l, n_{l-1}) or 2-D for one network.
 Params = tuple[np.ndarray, ...]
@@ -203,8 +203,12 @@ def _compile(stats: ModuleStats, params: Params, lr: np.ndarray | float,
         def step2(params: Params, out: Params) -> Params:
             W1, W2 = params
             mul(W1, lr_diag, top)
-            mm(W2, top, E)
-            sub(lr_syx, E, E)  # eta E = eta Syx - W2 W1 (eta diag Sx)
+            if len(out) == 3:  # the scaled map wanted too (scaled_map_scale): kept in out[2]
+                mm(W2, top, out[2])
+                sub(lr_syx, out[2], E)
+            else:
+                mm(W2, top, E)
+                sub(lr_syx, E, E)  # eta E = eta Syx - W2 W1 (eta diag Sx)
             mm(E, W1.mT, g2)
             add(W2, g2, out[1])
             mm(W2.mT, E, b1)
@@ -236,6 +240,23 @@ def _compile(stats: ModuleStats, params: Params, lr: np.ndarray | float,
     return step
 
 
+def scaled_map_scale(stats: ModuleStats, params: Params, lr: np.ndarray | float) -> np.ndarray | None:
+    """``eta diag(Sx)`` as a row (..., 1, p) where :func:`gradient_descent_step_into` can also give the map, else None.
+
+    For two layers and an Sx with exact zeros off its diagonal, the step
+    multiplies ``W2 (W1 eta Sx)``, the module's map with its column j scaled by
+    ``eta Sx_jj``; given one array more in ``out`` (shaped like ``Syx``) it
+    writes that product there, so a caller that wants the map of the state it
+    steps from (the simulator's mode strengths and checkpoints) divides its
+    columns by this row instead of multiplying the layers again. The weights
+    are the same bits either way.
+    """
+    if len(params) != 2:
+        return None
+    diag = _shared_diagonal(stats.Sx)
+    return None if diag is None else lr * diag
+
+
 def gradient_descent_step_into(stats: ModuleStats, params: Params, lr: np.ndarray | float, out: Params,
                                work: dict) -> Params:
     """:func:`gradient_descent_step` writing into ``out``, its scratch arrays kept in ``work`` (module docstring).
@@ -248,7 +269,8 @@ def gradient_descent_step_into(stats: ModuleStats, params: Params, lr: np.ndarra
     term plus exact zeros), so a network's bits do not depend on whether the
     other networks of its batch have a diagonal Sx. ``work`` must belong to
     one run: its arrays are shaped for ``params`` and it keeps eta and the
-    statistics of the first call (:func:`_compile`). ``work["scratch"]``,
+    statistics of the first call (:func:`_compile`). ``out`` may hold one array
+    more, for the scaled map (:func:`scaled_map_scale`). ``work["scratch"]``,
     when the caller puts it there, is a dict of temporaries shared with the
     ``work`` of other calls that never run concurrently (the networks of a
     batch stepped one after another): one set of temporaries stays in cache.

@@ -142,7 +142,8 @@ from numeric.backends import compile_expr
 from numeric.kinds import GaussianInit, ModuleKind, SpectralInit, linear_module
 from numeric.maps import selection_matrix
 from numeric.matrices import data_matrices, mode_vectors, module_slices, training_items
-from numeric.learning import GRADIENT_DESCENT, LearningRule, ModuleStats, map_of
+from numeric.learning import (GRADIENT_DESCENT, LearningRule, ModuleStats, gradient_descent_step_into, map_of,
+                              scaled_map_scale)
 from theory import stability as stab
 from theory.architectures import Architecture, Module, get_architecture, with_depth
 from theory.dataset import Dataset
@@ -1132,7 +1133,8 @@ def _block_norms(ms: ModuleSystem, K: np.ndarray, keys: Sequence[str]) -> tuple[
     return out, oo
 
 
-def observe(system: System, state: State, modes: dict[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
+def observe(system: System, state: State, modes: dict[str, np.ndarray] | None = None,
+            maps: Sequence[np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Checkpoint observables of every network at ``state``: each value has shape (B,).
 
     Keys: mode names, ``"OO"``, ``"GO"``, ``"OG"``, ``"GG"``, ``"rho"``,
@@ -1143,15 +1145,17 @@ def observe(system: System, state: State, modes: dict[str, np.ndarray] | None = 
     the map on the module's inputs being formed only where GG would cancel. The layers may carry extra
     leading axes (``(K, B, out, in)``: K states at once, as :func:`run` does
     for its checkpoints); the values then have shape (K, B). ``modes``: the
-    mode strengths of ``state`` when already read (:func:`run` records them).
+    mode strengths of ``state`` when already read (:func:`run` records them);
+    ``maps``: each module's reduced map ``W_L ... W_1`` when already known
+    (:func:`run` has them from its steps), overwritten here.
     """
     out = dict(modes) if modes is not None else mode_strengths(system, state)
     lead = state.weights[0][0].shape[:-2]
     sq = {k: np.zeros(lead) for k in _BLOCKS}
     w_oo = np.zeros(lead + system.selection.shape[1:])
     loss = np.zeros(lead)
-    for ms, w in zip(system.modules, state.weights):
-        K = ms.kind.map(w)
+    for i, (ms, w) in enumerate(zip(system.modules, state.weights)):
+        K = ms.kind.map(w) if maps is None else maps[i]
         if ms.perp is None:
             norms, oo = _block_norms(ms, K, tuple(ms.observers))
         else:  # the frozen part is not in the reduced map: blocks of the map on the module's own inputs
@@ -1522,12 +1526,13 @@ def run(
         except _Diverged as e:
             raise _divergence(system, t0 + e.step, t0, e.why) from None
     pieces = [_take(system, state, idx) for idx in parts]
+    lag = _keeps_maps(system, state)
     shared = _Shared()
     results: list[Run | None] = [None] * len(pieces)
 
     def part(i: int) -> None:
         try:
-            results[i] = _run_part(*pieces[i], steps, every, progress if i == 0 else None, shared)
+            results[i] = _run_part(*pieces[i], steps, every, progress if i == 0 else None, shared, None, lag)
         except _Diverged as e:
             shared.found(e)
         except BaseException:
@@ -1603,9 +1608,23 @@ class _BlasThreads:
             lib.set_num_threads(n)
 
 
+def _keeps_maps(system: System, state: State) -> bool:
+    """Whether every module's step also gives the map of the state it steps from (``scaled_map_scale``).
+
+    Decided once for a whole batch, so its sub-batches read mode strengths
+    the same way (a sub-batch of datasets with a diagonal Sx could, the batch not).
+    """
+    return (all(ms.kind.update_into is gradient_descent_step_into for ms in system.modules)
+            and all(scaled_map_scale(ms.stats, w, system.lr[:, None, None]) is not None
+                    for ms, w in zip(system.modules, state.weights)))
+
+
 def _run_part(system: System, state: State, steps: int, every: int, progress: Callable[[int, int], None] | None,
-              shared: "_Shared | None", blas: int | None = None) -> Run | None:
+              shared: "_Shared | None", blas: int | None = None, lag: bool | None = None) -> Run | None:
     """:func:`run` on one (sub-)batch; raises :class:`_Diverged`; None when ``shared`` says stop early.
+
+    ``lag``: read mode strengths and checkpoint maps from the maps the steps
+    keep (:func:`_keeps_maps`, decided by the caller for the whole batch).
 
     ``blas``: BLAS threads while stepping when faster than the caller's count
     (the reading of modes and checkpoints, many small products, stays on the
@@ -1621,19 +1640,30 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
     B = system.batch
     kinds = [ms.kind for ms in system.modules]
     ms_list = [ms.m for ms in system.modules]
-    per_state = sum(w.nbytes for ws in state.weights for w in ws)
+    # depth-2 gradient descent with a diagonal Sx multiplies the map of the state it steps from (scaled by
+    # eta Sx) anyway: step n + 1 keeps it in the ring (slot n + 1, after the layers), and state n's mode
+    # strengths and checkpoint map are read from it, one step late (``lag``), instead of from products
+    # of their own (at n1 = 7 the mode diagonal alone cost 5% of a step, a checkpoint's map a third)
+    lag = int(_keeps_maps(system, state) if lag is None else lag)
+    scales = [scaled_map_scale(ms.stats, w, system.lr[:, None, None]) for ms, w in zip(system.modules, state.weights)]
+    unscale = [np.divide(1.0, x, out=np.zeros_like(x), where=x != 0) for x in scales] if lag else []
+    extra = [(ms.stats.Syx.shape[-2:],) if lag else () for ms in system.modules]  # shape of the kept map
+    per_state = sum(w.nbytes for ws in state.weights for w in ws) + sum(B * 8 * math.prod(e) for ex in extra for e in ex)
     # the whole batch is stepped at once, or network by network on 2-D arrays: one network, or networks
     # so large that a batched product streams every network through memory (_PER_NETWORK_BYTES)
     each = B == 1 or _layer_bytes(state) >= _PER_NETWORK_BYTES
     # a ring of _RING_BYTES per group stepped at once (the batch, or one network)
     R = max(2, min(_RING_MAX, _RING_BYTES // max(per_state // (B if each else 1), 1), steps + 1))
-    rings = [tuple(np.empty((R,) + w.shape) for w in ws) for ws in state.weights]
+    rings = [tuple(np.empty((R,) + w.shape) for w in ws) + tuple(np.empty((R, B) + e) for e in ex)
+             for ws, ex in zip(state.weights, extra)]
     for ring, ws in zip(rings, state.weights):
         for r, w in zip(ring, ws):
             r[0] = w
+    depths = [len(ws) for ws in state.weights]
     groups = list(range(B)) if each else [slice(None)]
-    # slots[s][i][g]: the layers of module i, group g in slot s
-    slots = [[[tuple(r[s, g] for r in ring) for g in groups] for ring in rings] for s in range(R)]
+    # slots[s][i][g]: the layers of module i, group g in slot s (with the kept map: outputs[s][i][g])
+    slots = [[[tuple(r[s, g] for r in ring[:L]) for g in groups] for ring, L in zip(rings, depths)] for s in range(R)]
+    outputs = [[[tuple(r[s, g] for r in ring) for g in groups] for ring in rings] for s in range(R)]
     # per module: strengths of its modes after every step, (n + 1, B, n_modes)
     record = [np.empty((steps + 1, B, len(ms.slots))) for ms in system.modules]
     updates = []  # per group, per module: (module, group, update_into, update, stats, lr, work)
@@ -1645,64 +1675,93 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
             updates.append((i, j, kind.update_into, kind.update, st, lr, {"scratch": scratch[i]}))
     presence = [np.isfinite(_mode_values(ms, ms.pi)) for ms in system.modules]  # (B, n_modes) each
     ts, obs = [], []
-    next_ckpt = 0  # index into ckpts of the next checkpoint to observe
-    # checkpoint states awaiting observation are copied into one stack (at most _OBSERVE_BYTES), observed at once
+    next_ckpt = 0  # index into ckpts of the next checkpoint to copy
+    # checkpoint states awaiting observation are copied into one stack and observed ``cap`` at a time (at
+    # most _OBSERVE_BYTES); the stack also holds the checkpoints of one more chunk, whose last may wait
+    # one chunk for its map
     cap = max(1, min(len(ckpts), _OBSERVE_BYTES // max(per_state, 1)))
-    stack = [tuple(np.empty((cap,) + w.shape) for w in ws) for ws in state.weights]
+    stack = [tuple(np.empty((cap + R // every + 2,) + r.shape[1:]) for r in ring) for ring in rings]
     pending: list[int] = []  # their steps
+    mapped = 0  # how many of them have their map in the stack (with ``lag``)
 
     def process(c0: int, c1: int) -> None:
-        """Modes, checks and checkpoint observables of steps c0..c1 (one contiguous range of slots)."""
-        nonlocal next_ckpt
+        """Checks and checkpoint copies of steps c0..c1 (one contiguous range of slots), modes up to c1 - lag."""
+        nonlocal next_ckpt, mapped
         window = slice(c0 % R, c1 % R + 1)
         cnt = c1 - c0 + 1
-        bad_escape, bad_value = None, None
-        for i, (ring, m, ms) in enumerate(zip(rings, ms_list, system.modules)):
-            states = tuple(r[window] for r in ring)
-            if m:
-                _mode_average(ms, _slot_diagonal(states, m), out=record[i][c0:c1 + 1])
+        a = max(c0 - lag, 0)  # the first state whose modes are read now
+        bad_escape, bad_value = None, None  # steps
+        for i, (ring, m, ms, L) in enumerate(zip(rings, ms_list, system.modules, depths)):
+            if m and c1 - lag >= a:
+                rec = record[i][a:c1 - lag + 1]
+                if lag:  # the map of state n is in slot n + 1
+                    kept = ring[L][(a + 1) % R:c1 % R + 1]
+                    diag = np.diagonal(kept, axis1=-2, axis2=-1)[..., :m] * unscale[i][:, 0, :m]
+                else:
+                    diag = _slot_diagonal(tuple(r[window] for r in ring[:L]), m)
+                _mode_average(ms, diag, out=rec)
                 if escapes:
-                    hit = _first(escapes[i](record[i][c0:c1 + 1]))
-                    if hit is not None and (bad_escape is None or hit < bad_escape):
-                        bad_escape = hit
-            for r in states:
+                    hit = _first(escapes[i](rec))
+                    if hit is not None and (bad_escape is None or a + hit < bad_escape):
+                        bad_escape = a + hit
+            for r in ring[:L]:
                 # non-finite values persist from step to step (inf and NaN stay non-finite under the
                 # products and sums of a step), so the last state shows whether any state has them
-                if not np.isfinite(np.add.reduce(r[-1], axis=None)):  # an inf or NaN entry makes the sum so
-                    hit = _first_nonfinite(r.reshape(cnt, -1))
-                    if hit is not None and (bad_value is None or hit < bad_value):
-                        bad_value = hit
+                if not np.isfinite(np.add.reduce(r[c1 % R], axis=None)):  # an inf or NaN entry makes the sum so
+                    hit = _first_nonfinite(r[window].reshape(cnt, -1))
+                    if hit is not None and (bad_value is None or c0 + hit < bad_value):
+                        bad_value = c0 + hit
         if bad_value is not None and (bad_escape is None or bad_value <= bad_escape):
-            raise _Diverged(c0 + bad_value, _NON_FINITE)
+            raise _Diverged(bad_value, _NON_FINITE)
         if bad_escape is not None:
-            raise _Diverged(c0 + bad_escape, _ESCAPED)
+            raise _Diverged(bad_escape, _ESCAPED)
         first = next_ckpt
         while next_ckpt < len(ckpts) and ckpts[next_ckpt] <= c1:
             next_ckpt += 1
         for c in ckpts[first:next_ckpt]:  # copied into the stack, observed many at a time (flush)
-            for layers, ring in zip(stack, rings):
-                for target, r in zip(layers, ring):
+            for layers, ring, L in zip(stack, rings, depths):
+                for target, r in zip(layers[:L], ring[:L]):
                     target[len(pending)] = r[c % R]
             pending.append(c)
-            if len(pending) == cap:
-                flush()
+        take_maps(c1 - lag)
+        if (mapped if lag else len(pending)) >= cap:
+            flush()
         if c1 in reports:
             progress(c1, steps)
 
+    def take_maps(last: int) -> None:
+        """Copy the kept maps of the pending checkpoints up to state ``last`` into the stack (``lag``)."""
+        nonlocal mapped
+        while lag and mapped < len(pending) and pending[mapped] <= last:
+            c = pending[mapped]
+            for layers, ring, L in zip(stack, rings, depths):
+                layers[L][mapped] = ring[L][(c + 1) % R]
+            mapped += 1
+
     def flush() -> None:
-        """Observe the pending checkpoint states in one call of :func:`observe`."""
-        if not pending:
+        """Observe the pending checkpoint states that are complete in one call of :func:`observe`."""
+        nonlocal mapped
+        n = mapped if lag else len(pending)
+        if not n:
             return
-        taken, n = list(pending), len(pending)
-        stacked = tuple(tuple(layer[:n] for layer in layers) for layers in stack)
+        taken = pending[:n]
+        stacked = tuple(tuple(layer[:n] for layer in layers[:L]) for layers, L in zip(stack, depths))
+        maps = None
+        if lag:  # the maps from the kept products: columns divided by eta Sx (in place, the stack is reused)
+            maps = tuple(np.multiply(layers[L][:n], u, out=layers[L][:n]) for layers, L, u in zip(stack, depths, unscale))
         modes = {}
         for ms, rec, present in zip(system.modules, record, presence):
             vals = np.where(present, rec[taken], np.nan)
             modes.update((name, vals[..., j]) for j, name in enumerate(ms.slots))
-        values = observe(system, State(t0, stacked), modes)
-        obs.extend({k: v[j] for k, v in values.items()} for j in range(len(taken)))
+        values = observe(system, State(t0, stacked), modes, maps)
+        obs.extend({k: v[j] for k, v in values.items()} for j in range(n))
         ts.extend(t0 + c for c in taken)
-        pending.clear()
+        rest = len(pending) - n  # waiting for their maps: moved to the front
+        for layers in stack:
+            for layer in layers:
+                layer[:rest] = layer[n:n + rest].copy()
+        del pending[:n]
+        mapped -= n if lag else 0
 
     # BLAS threads while stepping only where they pay now: on shared cores they can halve the speed
     chooser = _FasterOf(2) if blas is not None else None
@@ -1721,7 +1780,7 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
                 # its ring slots and temporaries stay in cache from one step to the next
                 for i, j, into, update, st, lr, work in updates:
                     for n in range(max(start, 1), end + 1):
-                        src, dst = slots[(n - 1) % R][i][j], slots[n % R][i][j]
+                        src, dst = slots[(n - 1) % R][i][j], outputs[n % R][i][j]
                         if into is not None:
                             into(st, src, lr, dst, work)
                         else:
@@ -1731,8 +1790,19 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
                 chooser.record(way, (time.perf_counter() - began) / max(end + 1 - max(start, 1), 1))
             process(start, end)
             start = end + 1
+        if lag:  # the map of the last state: from one more step, into the slot after it (its layers unused)
+            for i, j, into, update, st, lr, work in updates:
+                into(st, slots[steps % R][i][j], lr, outputs[(steps + 1) % R][i][j], work)
+            last = slice((steps + 1) % R, (steps + 1) % R + 1)
+            for i, (ring, m, ms, L) in enumerate(zip(rings, ms_list, system.modules, depths)):
+                if m:
+                    diag = np.diagonal(ring[L][last], axis1=-2, axis2=-1)[..., :m] * unscale[i][:, 0, :m]
+                    _mode_average(ms, diag, out=record[i][steps:])
+                    if escapes and _first(escapes[i](record[i][steps:])) is not None:
+                        raise _Diverged(steps, _ESCAPED)
+            take_maps(steps)
         flush()
-    final = State(t0 + steps, tuple(tuple(r[steps % R].copy() for r in ring) for ring in rings))
+    final = State(t0 + steps, tuple(tuple(r[steps % R].copy() for r in ring[:L]) for ring, L in zip(rings, depths)))
     step_modes: dict[str, np.ndarray] = {}
     for ms, rec in zip(system.modules, record):
         present = _mode_values(ms, ms.pi)
