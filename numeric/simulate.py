@@ -1686,7 +1686,7 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
 
     def process(c0: int, c1: int) -> None:
         """Checks and checkpoint copies of steps c0..c1 (one contiguous range of slots), modes up to c1 - lag."""
-        nonlocal next_ckpt, mapped
+        nonlocal next_ckpt
         window = slice(c0 % R, c1 % R + 1)
         cnt = c1 - c0 + 1
         a = max(c0 - lag, 0)  # the first state whose modes are read now
