@@ -201,6 +201,10 @@ _PER_NETWORK_BYTES = 160 * 2**10
 #: than four) gives its threads to BLAS while it steps: one network, stepping alone, two BLAS
 #: threads against one: n1 = 7 (256-400 KB) 1.28-1.47x, n1 = 6 (64-100 KB) 1.0x.
 _BLAS_MIN_BYTES = 160 * 2**10
+#: Largest kept map (:func:`_keeps_maps`), q x p, against the first layer, h x p: interleaved A/B of
+#: keeping it, one and 16 networks, n1 = 5-7: q = h (spectral init) 0.90-0.98 of the time, q = h + n2
+#: (random init, k2 = 1) 0.90-1.0, q = 2 h + n2 (random init, k2 = 2) 0.98-1.12.
+_KEPT_MAP_RATIO = 1.5
 #: :class:`_FasterOf`: times each way is tried before a choice, and picks between two tries of another way.
 _TRIALS, _RETRY = 2, 16
 #: Most calls to ``progress`` in one run.
@@ -1609,13 +1613,17 @@ class _BlasThreads:
 
 
 def _keeps_maps(system: System, state: State) -> bool:
-    """Whether every module's step also gives the map of the state it steps from (``scaled_map_scale``).
+    """Whether :func:`run` keeps the map each step makes of the state it steps from (``scaled_map_scale``).
 
-    Decided once for a whole batch, so its sub-batches read mode strengths
-    the same way (a sub-batch of datasets with a diagonal Sx could, the batch not).
+    Every module's step must give it, and it must be at most
+    ``_KEPT_MAP_RATIO`` times the first layer: keeping it writes one more array
+    per step. Decided once for a whole batch, so its sub-batches read mode
+    strengths the same way (a sub-batch of datasets with a diagonal Sx could,
+    the batch not).
     """
     return (all(ms.kind.update_into is gradient_descent_step_into for ms in system.modules)
             and all(scaled_map_scale(ms.stats, w, system.lr[:, None, None]) is not None
+                    and ms.stats.Syx.shape[-2] <= _KEPT_MAP_RATIO * w[0].shape[-2]
                     for ms, w in zip(system.modules, state.weights)))
 
 

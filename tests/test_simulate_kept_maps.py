@@ -32,7 +32,7 @@ EPS = np.finfo(float).eps
 CASES = [
     # (datasets, arch, init, lrs, seeds)
     ([Dataset(3, 1, 1, 1, 1)], "dense", "spectral", [0.05], range(1)),
-    ([Dataset(3, 2, 2, 2, 1), Dataset(3, 2, 2, 2, 2)], "dense", "random", [0.02, 0.04], range(2)),
+    ([Dataset(3, 2, 1, 1, 1), Dataset(3, 2, 1, 1, 2)], "dense", "random", [0.02, 0.04], range(2)),
     ([Dataset(3, 1, 2, 2, 1)], "segregated", "spectral", [0.05], range(2)),
     ([Dataset(4, 2, 1, 1, 1)], "dense", "random", [0.01], range(3)),
 ]
