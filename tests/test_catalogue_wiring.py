@@ -683,8 +683,8 @@ READOUT_REVIEWED = {
         simulation=(),
     ),
     "T5": Wiring(
-        proof=('converged W_OO coefficient on the channel of s = gain * s (so W_OO = gain A)', 'converged novel error on the channel = m s^2 (k1 r^2/(P + k1 r^2))^2 (sums to ... ||A||^2)', 'rho^2 along any trajectory'),
-        certificate=('W*_OO = P/(P + k1 r^2) A', 'novel error = (k1 r^2/(P + k1 r^2))^2 ||A||^2', 'rho = r sqrt(k1/P) at t=* tau'),
+        proof=('converged W_OO coefficient on the channel of s = gain * s (so W_OO = gain A)', 'converged novel error on the channel = m s^2 (k1 r^2/(P + k1 r^2))^2 (sums to ... ||A||^2)', 'for k1 >= 1 and positive r: derived rho^2 > 0', 'rho^2 along any trajectory'),
+        certificate=('W*_OO = P/(P + k1 r^2) A', 'novel error = (k1 r^2/(P + k1 r^2))^2 ||A||^2', 'rho = r sqrt(k1/P) at t=* tau', 'rho > 0 at t=* tau'),
         simulation=(),
     ),
     "T6": Wiring(

@@ -72,6 +72,20 @@ def test_converged_gain_off_by_1e30_fails_the_certificate():
     assert any(c.residual > TOL and "W*_OO" in c.what for c in checks)
 
 
+def test_a_map_with_no_gamma_to_omega_part_fails_the_rho_positive_check(monkeypatch):
+    """Negative control: with W_GO measured as zero (a systematic-looking map), T5's 'rho > 0' checks say no."""
+    from numeric.maps import block_norms
+
+    def no_go(W, d):
+        return block_norms(W, d) | {"GO": mpmath.mpf(0)}
+
+    monkeypatch.setattr(t5_dense_not_systematic, "block_norms", no_go)
+    d = READOUT_EXAMPLES[4][1]
+    checks = run_checks(THEOREMS["T5"].run_certificate, [d], DPS)
+    positive = [c for c in checks if c.what.startswith("rho > 0")]
+    assert len(positive) == 4 and all(c.residual > TOL for c in positive)
+
+
 def test_block_norms_of_a_perturbed_strength_fail_the_certificate():
     """Negative control: the derived norms at one strength, the map at a strength 1e-30 larger, disagree."""
     from proofs.claims.readout.common import derived_block_norms_sq, instance_modes
