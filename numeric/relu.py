@@ -58,6 +58,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from numeric.checks import check_int, check_lrs, check_number, check_seeds
 from numeric.maps import selection_matrix
 from numeric.matrices import item_matrices, module_slices
 from theory.architectures import ARCHITECTURES, get_architecture
@@ -169,42 +170,6 @@ def check_hidden(hidden: object) -> tuple[int, ...]:
     if any(isinstance(h, bool) or not isinstance(h, (int, np.integer)) or h < 1 for h in values):
         raise ValueError(f"hidden must be a width >= 1 or a sequence of them; got {hidden!r}")
     return tuple(int(h) for h in values)
-
-
-def check_lrs(lr: object) -> np.ndarray:
-    """Learning rates as a float array of positive finite values."""
-    try:
-        values = [lr] if np.isscalar(lr) else list(lr)  # type: ignore[arg-type]
-    except TypeError:  # not a number nor a sequence (None): refused below with the parameter's name
-        values = [lr]
-    if not values or any(isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating))
-                         or not math.isfinite(float(v)) or v <= 0 for v in values):
-        raise ValueError(f"lr must be a number > 0 or a non-empty sequence of them; got {lr!r}")
-    return np.array(values, dtype=float)
-
-
-def check_seeds(seeds: object) -> tuple[int, ...]:
-    """Seeds as a non-empty tuple of ints >= 0 (an int n means one seed n)."""
-    try:
-        values = [seeds] if isinstance(seeds, (int, np.integer, str)) else list(seeds)  # type: ignore[arg-type]
-    except TypeError:  # not an integer nor a sequence (1.5, None): refused below with the parameter's name
-        values = [seeds]
-    if not values or any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0 for s in values):
-        raise ValueError(f"seeds must be a non-empty sequence of integers >= 0; got {seeds!r}")
-    return tuple(int(s) for s in values)
-
-
-def _check_number(name: str, value: object, allowed: str, ok: Callable[[float], bool]) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(float(value)) or not ok(float(value)):
-        raise ValueError(f"{name} must be a real number {allowed}; got {value!r}")
-    return float(value)
-
-
-def _check_int(name: str, value: object, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}; got {value!r}")
-    return int(value)
 
 
 def check_items(train: object, P: int) -> tuple[int, ...]:
@@ -341,14 +306,14 @@ def fit(
     ReluDivergenceError
         When the loss becomes non-finite or grows by more than ``_BLOWUP``.
     """
-    steps = _check_int("steps", steps, 0)
-    momentum = _check_number("momentum", momentum, "in [0, 1)", lambda m: 0 <= m < 1)
-    init_scale = _check_number("init_scale", init_scale, "> 0", lambda s: s > 0)
+    steps = check_int("steps", steps, 0)
+    momentum = check_number("momentum", momentum, "in [0, 1)", lambda m: 0 <= m < 1)
+    init_scale = check_number("init_scale", init_scale, "> 0", lambda s: s > 0)
     B = X.shape[0]
     if Y.shape[0] != B or len(lr) != B or len(seeds) != B or X.shape[2] != Y.shape[2]:
         raise ValueError(f"X {X.shape}, Y {Y.shape}, lr ({len(lr)},) and seeds ({len(seeds)}) must share the batch")
     chunk = max(1, math.ceil(steps / _CHECKS))
-    every = chunk if every is None else _check_int("every", every, 1)
+    every = chunk if every is None else check_int("every", every, 1)
     params = init_params(modules, seeds, init_scale=init_scale, dtype=X.dtype.type)
     velocity = tuple(tuple(Layer(np.zeros_like(l.W), np.zeros_like(l.b)) for l in layers) for layers in params)
     ts, losses, first = [], [], None

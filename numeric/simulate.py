@@ -139,6 +139,7 @@ from typing import Callable, Iterator, Mapping, NamedTuple, Sequence
 import numpy as np
 
 from numeric.backends import compile_expr
+from numeric.checks import check_int, check_lrs, check_number, check_seeds
 from numeric.kinds import GaussianInit, ModuleKind, SpectralInit, linear_module
 from numeric.maps import selection_matrix
 from numeric.matrices import data_matrices, mode_vectors, module_slices, training_items
@@ -404,44 +405,6 @@ class SimulationResult:
 # --------------------------------------------------------------------------- validation
 
 
-def _check_number(name: str, value: object, allowed: str, ok: Callable[[float], bool]) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ValueError(f"{name} must be a real number {allowed}; got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or not ok(v):
-        raise ValueError(f"{name} must be a real number {allowed}; got {value!r}")
-    return v
-
-
-def _check_int(name: str, value: object, lo: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < lo:
-        raise ValueError(f"{name} must be an integer >= {lo}; got {value!r}")
-    return int(value)
-
-
-def _check_lrs(lr: object) -> np.ndarray:
-    if isinstance(lr, (int, float, np.integer, np.floating, str)) and not isinstance(lr, bool):
-        values = [lr]
-    else:
-        try:
-            values = list(lr)  # type: ignore[call-overload]
-        except TypeError:
-            values = [lr]
-    if not values:
-        raise ValueError(f"lr must be a number > 0 or a non-empty sequence of them; got {lr!r}")
-    return np.array([_check_number("lr", v, "> 0", lambda x: x > 0) for v in values])
-
-
-def _check_seeds(seeds: object) -> tuple[int, ...]:
-    try:
-        values = [seeds] if isinstance(seeds, (int, np.integer, str)) else list(seeds)  # type: ignore[arg-type]
-    except TypeError:  # one bad seed (1.5, None): _check_int names it
-        values = [seeds]
-    if not values:
-        raise ValueError("seeds must be a non-empty sequence of integers >= 0; got ()")
-    return tuple(_check_int("seeds", s, 0) for s in values)
-
-
 def _check_arch(arch: object, depth: object) -> Architecture:
     base = arch if isinstance(arch, Architecture) else get_architecture(arch)  # type: ignore[arg-type]
     return base if depth is None else with_depth(base, depth)  # type: ignore[arg-type]
@@ -453,12 +416,12 @@ def _check_a0(a0: object, names: Sequence[str]) -> dict[str, float]:
         unknown = sorted(set(map(str, a0)) - set(names))
         if unknown:
             raise ValueError(f"a0 names modes {unknown} that the architecture does not have; valid: {list(names)}")
-        out = {str(k): _check_number(f"a0[{k!r}]", v, "> 0", lambda x: x > 0) for k, v in a0.items()}
+        out = {str(k): check_number(f"a0[{k!r}]", v, "> 0", lambda x: x > 0) for k, v in a0.items()}
         missing = [n for n in names if n not in out]
         if missing:
             raise ValueError(f"a0 must give every mode a value > 0; missing {missing}")
         return out
-    value = _check_number("a0", a0, "> 0", lambda x: x > 0)
+    value = check_number("a0", a0, "> 0", lambda x: x > 0)
     return {n: value for n in names}
 
 
@@ -798,11 +761,11 @@ def init(
     if len(shape) != 1:
         raise ValueError(f"datasets must share (n1, n2, k1, k2); got {sorted(shape)}")
     architecture = _check_arch(arch, depth)
-    lrs = _check_lrs(lr)
-    seed_list = _check_seeds(seeds)
+    lrs = check_lrs(lr)
+    seed_list = check_seeds(seeds)
     if init not in INITS:
         raise ValueError(f"init must be one of {', '.join(INITS)}; got {init!r}")
-    _check_number("init_scale", init_scale, "> 0", lambda x: x > 0)
+    check_number("init_scale", init_scale, "> 0", lambda x: x > 0)
     if not isinstance(rule, LearningRule):
         raise ValueError(f"rule must be a numeric.learning.LearningRule; got {rule!r}")
     full_out = init == "random"
@@ -813,7 +776,7 @@ def init(
     a0s = _check_a0(a0, names)
     ranks = [sum(w for _, w in layout) for layout in layouts]
     if hidden is not None:
-        _check_int("hidden", hidden, 1)
+        check_int("hidden", hidden, 1)
         need = max([r for r, m in zip(ranks, architecture.modules) if m.depth >= 2] or [1])
         if hidden < need:
             raise ValueError(f"hidden must be an integer >= {need} (the largest module rank); got {hidden}")
@@ -1265,7 +1228,7 @@ def euler_error_constant(x0: float) -> float:
     (the function is smooth with one interior maximum, so the grid error is
     relative ``O(grid step^2)``, below 1e-6).
     """
-    x0 = _check_number("x0", x0, "> 0", lambda x: x > 0)
+    x0 = check_number("x0", x0, "> 0", lambda x: x > 0)
     if x0 == 1.0:
         return 0.0
     lo = math.log(x0 / (1 - x0)) if x0 < 1 else None
@@ -1409,7 +1372,7 @@ def simulation_threads(threads: int | None) -> Iterator[None]:
     slow each other down.
     """
     if threads is not None:
-        _check_int("threads", threads, 1)
+        check_int("threads", threads, 1)
     token = _THREADS.set(threads)
     try:
         yield
@@ -1426,7 +1389,7 @@ def _thread_count(threads: object) -> int | None:
     """The threads a run was given: ``threads``, else :func:`simulation_threads`'s; None: automatic."""
     if threads is None:
         threads = _THREADS.get()
-    return None if threads is None else _check_int("threads", threads, 1)
+    return None if threads is None else check_int("threads", threads, 1)
 
 
 def _blas_count(state: State, threads: object) -> int | None:
@@ -1520,8 +1483,8 @@ def run(
     cores this process may use, as long as each thread's networks hold
     ``_THREAD_PART_BYTES``, else 1.
     """
-    steps = _check_int("steps", steps, 0)
-    every = _check_int("every", every, 1)
+    steps = check_int("steps", steps, 0)
+    every = check_int("every", every, 1)
     parts = _parts(system, state, threads)
     t0 = state.t
     if len(parts) == 1:  # too few networks to split: large ones give the threads to BLAS in their steps
@@ -1841,12 +1804,12 @@ def simulate_batch(
     ``datasets`` must share n1, n2, k1, k2 (r and the selection may differ).
     Batch order: ``b = (i_dataset * len(lr) + i_lr) * len(seeds) + i_seed``.
     """
-    steps = _check_int("steps", steps, 0)
-    every = _check_int("every", every, 1)
+    steps = check_int("steps", steps, 0)
+    every = check_int("every", every, 1)
     if progress is not None and not callable(progress):
         raise ValueError(f"progress must be callable(done_steps, total_steps) or None; got {progress!r}")
     if threads is not None:
-        _check_int("threads", threads, 1)
+        check_int("threads", threads, 1)
     with _blas_threads():
         return _simulate_batch(datasets, arch, lr, steps, seeds, init, a0, init_scale, hidden, every, depth, rule,
                                progress, threads)
