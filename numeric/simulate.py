@@ -1470,7 +1470,11 @@ def run(
     ``progress``, the mode strengths of all its states are read at once and
     the checks run over them; checkpoint states are copied out and observed
     many at a time (``_OBSERVE_BYTES``, one call of :func:`observe`). With one
-    network the steps run on 2-D arrays.
+    network, or networks of ``_PER_NETWORK_BYTES`` each, the steps run on 2-D
+    arrays, network by network. Where the step computes the map anyway
+    (:func:`_keeps_maps`), the ring keeps it, and the mode strengths and
+    checkpoint maps of each state come from the next step's (one more step
+    for the last state) instead of products of their own.
 
     ``threads``: the batch is split into that many sub-batches of at least two
     networks, run concurrently (numpy releases the GIL in its products and
@@ -1479,9 +1483,9 @@ def run(
     four networks are not split: when their layers are large
     (``_BLAS_MIN_BYTES``) BLAS gets the threads while they step, as long as
     that is faster than the caller's count, timed as the run goes
-    (:class:`_FasterOf`). Either way the result is the same to the last bit. None (default): as many as the
-    cores this process may use, as long as each thread's networks hold
-    ``_THREAD_PART_BYTES``, else 1.
+    (:class:`_FasterOf`). Either way the result is the same to the last bit.
+    None (default): as many as the cores this process may use, as long as each
+    thread's networks hold ``_THREAD_PART_BYTES``, else 1.
     """
     steps = check_int("steps", steps, 0)
     every = check_int("every", every, 1)
