@@ -203,12 +203,9 @@ def _compile(stats: ModuleStats, params: Params, lr: np.ndarray | float,
         def step2(params: Params, out: Params) -> Params:
             W1, W2 = params
             mul(W1, lr_diag, top)
-            if len(out) == 3:  # the scaled map wanted too (scaled_map_scale): kept in out[2]
-                mm(W2, top, out[2])
-                sub(lr_syx, out[2], E)
-            else:
-                mm(W2, top, E)
-                sub(lr_syx, E, E)  # eta E = eta Syx - W2 W1 (eta diag Sx)
+            P = out[2] if len(out) == 3 else E  # the scaled map, kept in out[2] when wanted (scaled_map_scale)
+            mm(W2, top, P)
+            sub(lr_syx, P, E)  # eta E = eta Syx - W2 W1 (eta diag Sx)
             mm(E, W1.mT, g2)
             add(W2, g2, out[1])
             mm(W2.mT, E, b1)

@@ -829,7 +829,7 @@ def init(
             layers.append(net)
         params = tuple(np.ascontiguousarray(np.stack(ws)) for ws in zip(*layers))
         perp = np.stack(perps) if perps and span_ok else None
-        live = [int(np.count_nonzero(np.linalg.norm(Q, axis=0) > 0.5)) for Q in Q_in_d]  # data span dimensions
+        outside = m_in - min(int(np.count_nonzero(_live(Q))) for Q in Q_in_d)  # dimensions outside the data span
         roots, pinvs = zip(*(_root_and_pinv(s) for s in Sx_d)) if len(Sx_d) else ((), ())
         w_star_d = Syx_d @ np.stack(pinvs)
         tr_syy = np.array([r.tr_syy for r in reds])
@@ -854,7 +854,7 @@ def init(
             perp, slots, pi_d[d_idx], lam_d[d_idx], np.maximum(loss_min_d, 0.0)[d_idx], w_star_d[d_idx],
             root[d_idx], np.array([r.lam_max for r in reds])[d_idx],
             _observers(datasets[0], rows, cols), out_c, in_c, root_diag,
-            None if perp is None else _thin_roots(perp, m_in - min(live)),
+            None if perp is None else _thin_roots(perp, outside),
             (_local(cols, sl["omega_x"]), _local(cols, sl["gamma_x"])),
         ))
         weights.append(params)
@@ -878,10 +878,14 @@ def _batch_stats(Sx: np.ndarray, Syx: np.ndarray, Syy: np.ndarray, d_idx: np.nda
     return ModuleStats(Sx[d_idx], Syx[d_idx], Syy[d_idx])
 
 
+def _live(Q: np.ndarray) -> np.ndarray:
+    """Which columns of a basis with orthonormal or zero columns (absent modes) are unit vectors."""
+    return np.linalg.norm(Q, axis=0) > 0.5
+
+
 def _full_basis(Q: np.ndarray) -> np.ndarray:
     """Q (n x k, orthonormal or zero columns) completed to an orthonormal basis of R^n (Q first)."""
-    live = Q[:, np.linalg.norm(Q, axis=0) > 0.5]
-    return np.hstack([Q, _extend(live, np.eye(Q.shape[0]))])  # zero columns (absent modes) stay in place
+    return np.hstack([Q, _extend(Q[:, _live(Q)], np.eye(Q.shape[0]))])  # zero columns (absent modes) stay in place
 
 
 def _thin_roots(perp: np.ndarray, outside: int) -> np.ndarray:
@@ -1620,8 +1624,9 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
     # strengths and checkpoint map are read from it, one step late (``lag``), instead of from products
     # of their own (at n1 = 7 the mode diagonal alone cost 5% of a step, a checkpoint's map a third)
     lag = int(_keeps_maps(system, state) if lag is None else lag)
-    scales = [scaled_map_scale(ms.stats, w, system.lr[:, None, None]) for ms, w in zip(system.modules, state.weights)]
-    unscale = [np.divide(1.0, x, out=np.zeros_like(x), where=x != 0) for x in scales] if lag else []
+    scales = [scaled_map_scale(ms.stats, w, system.lr[:, None, None]) for ms, w in zip(system.modules, state.weights)
+              ] if lag else []
+    unscale = [np.divide(1.0, x, out=np.zeros_like(x), where=x != 0) for x in scales]
     extra = [(ms.stats.Syx.shape[-2:],) if lag else () for ms in system.modules]  # shape of the kept map
     per_state = sum(w.nbytes for ws in state.weights for w in ws) + sum(B * 8 * math.prod(e) for ex in extra for e in ex)
     # the whole batch is stepped at once, or network by network on 2-D arrays: one network, or networks
@@ -1638,7 +1643,7 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
     groups = list(range(B)) if each else [slice(None)]
     # slots[s][i][g]: the layers of module i, group g in slot s (with the kept map: outputs[s][i][g])
     slots = [[[tuple(r[s, g] for r in ring[:L]) for g in groups] for ring, L in zip(rings, depths)] for s in range(R)]
-    outputs = [[[tuple(r[s, g] for r in ring) for g in groups] for ring in rings] for s in range(R)]
+    outputs = [[[tuple(r[s, g] for r in ring) for g in groups] for ring in rings] for s in range(R)] if lag else slots
     # per module: strengths of its modes after every step, (n + 1, B, n_modes)
     record = [np.empty((steps + 1, B, len(ms.slots))) for ms in system.modules]
     updates = []  # per group, per module: (module, group, update_into, update, stats, lr, work)
@@ -1659,6 +1664,11 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
     pending: list[int] = []  # their steps
     mapped = 0  # how many of them have their map in the stack (with ``lag``)
 
+    def kept_modes(i: int, kept: np.ndarray, rec: np.ndarray) -> None:
+        """Module i's mode strengths of consecutive states into ``rec``, from their kept maps (``lag``)."""
+        m = ms_list[i]
+        _mode_average(system.modules[i], np.diagonal(kept, axis1=-2, axis2=-1)[..., :m] * unscale[i][:, 0, :m], out=rec)
+
     def process(c0: int, c1: int) -> None:
         """Checks and checkpoint copies of steps c0..c1 (one contiguous range of slots), modes up to c1 - lag."""
         nonlocal next_ckpt
@@ -1670,11 +1680,9 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
             if m and c1 - lag >= a:
                 rec = record[i][a:c1 - lag + 1]
                 if lag:  # the map of state n is in slot n + 1
-                    kept = ring[L][(a + 1) % R:c1 % R + 1]
-                    diag = np.diagonal(kept, axis1=-2, axis2=-1)[..., :m] * unscale[i][:, 0, :m]
+                    kept_modes(i, ring[L][(a + 1) % R:c1 % R + 1], rec)
                 else:
-                    diag = _slot_diagonal(tuple(r[window] for r in ring[:L]), m)
-                _mode_average(ms, diag, out=rec)
+                    _mode_average(ms, _slot_diagonal(tuple(r[window] for r in ring[:L]), m), out=rec)
                 if escapes:
                     hit = _first(escapes[i](rec))
                     if hit is not None and (bad_escape is None or a + hit < bad_escape):
@@ -1769,10 +1777,9 @@ def _run_part(system: System, state: State, steps: int, every: int, progress: Ca
             for i, j, into, update, st, lr, work in updates:
                 into(st, slots[steps % R][i][j], lr, outputs[(steps + 1) % R][i][j], work)
             last = slice((steps + 1) % R, (steps + 1) % R + 1)
-            for i, (ring, m, ms, L) in enumerate(zip(rings, ms_list, system.modules, depths)):
-                if m:
-                    diag = np.diagonal(ring[L][last], axis1=-2, axis2=-1)[..., :m] * unscale[i][:, 0, :m]
-                    _mode_average(ms, diag, out=record[i][steps:])
+            for i, (ring, L) in enumerate(zip(rings, depths)):
+                if ms_list[i]:
+                    kept_modes(i, ring[L][last], record[i][steps:])
                     if escapes and _first(escapes[i](record[i][steps:])) is not None:
                         raise _Diverged(steps, _ESCAPED)
             take_maps(steps)
